@@ -1,0 +1,49 @@
+// Alarm pipeline definition: CloudWatch alarms publish to the `alarms` topic; the function formats
+// each message and posts it to Slack, deduplicated by SNS MessageId. Read by infra/cdk and infra/local.
+import { type PipelineDefinition, ref } from '../types.ts';
+
+export const alarmToSlack: PipelineDefinition = {
+  name: 'alarm-to-slack',
+  title: 'Alarm pipeline',
+  description: 'CloudWatch alarm → SNS topic → formatted Block Kit message in Slack',
+  resources: {
+    topics: [{ name: 'alarms', description: 'CloudWatch alarms (and any other notices) for Slack' }],
+    tables: [
+      {
+        name: 'idempotency',
+        description: 'Powertools idempotency records: one per SNS MessageId already posted',
+        partitionKey: { name: 'id', type: 'S' },
+        ttlAttribute: 'expiration',
+      },
+    ],
+    secrets: [
+      {
+        name: 'slack-webhook',
+        description: 'Slack incoming-webhook URL (a secret: it is the credential)',
+        localEnv: 'SLACK_WEBHOOK_URL',
+      },
+    ],
+  },
+  functions: [
+    {
+      id: 'alarm-to-slack',
+      description: 'Formats alarm notifications and posts them to Slack',
+      entry: 'handlers/alarm-to-slack.ts',
+      trigger: { kind: 'sns', topic: 'alarms' },
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      reservedConcurrency: 5,
+      sizing:
+        'I/O bound (one HTTPS post); 256 MB keeps cold starts short. 30 s leaves room to honour a Slack ' +
+        'Retry-After and back off on 5xx before the invocation fails and Lambda retries.',
+      environment: {
+        SLACK_WEBHOOK_SECRET_ARN: ref.secret('slack-webhook'),
+        IDEMPOTENCY_TABLE: ref.table('idempotency'),
+      },
+      access: [
+        { resource: ref.secret('slack-webhook'), mode: 'read' },
+        { resource: ref.table('idempotency'), mode: 'readwrite' },
+      ],
+    },
+  ],
+};

@@ -1,0 +1,21 @@
+// Every pipeline this project deploys. infra/cdk and infra/local iterate over this list; adding a
+// pipeline means adding its definition here and nowhere else.
+import { alarmToSlack } from './alarm-to-slack/definition.ts';
+import { imageResize } from './image-resize/definition.ts';
+import { streamEtl } from './stream-etl/definition.ts';
+import type { FunctionSpec, PipelineDefinition } from './types.ts';
+
+export const pipelines: readonly PipelineDefinition[] = [imageResize, alarmToSlack, streamEtl];
+
+export function allFunctions(): FunctionSpec[] {
+  return pipelines.flatMap((p) => p.functions);
+}
+
+export function findFunction(id: string): FunctionSpec {
+  const fn = allFunctions().find((f) => f.id === id);
+  if (!fn) throw new Error(`No pipeline declares a function with id "${id}"`);
+  return fn;
+}
+
+export type * from './types.ts';
+export { alarmToSlack, imageResize, streamEtl };

@@ -1,0 +1,127 @@
+// The shape of a pipeline definition: the one description of a pipeline that both the CDK app
+// (infra/cdk) and the local cloud (infra/local) are built from. Pure data, no CDK and no I/O, so that
+// function code and both runtimes can import it freely.
+
+/** A reference to a resource declared by some pipeline, by its logical name. */
+export type ResourceRef =
+  | { kind: 'bucket'; name: string }
+  | { kind: 'table'; name: string }
+  | { kind: 'topic'; name: string }
+  | { kind: 'stream'; name: string }
+  | { kind: 'secret'; name: string };
+
+export const ref = {
+  bucket: (name: string): ResourceRef => ({ kind: 'bucket', name }),
+  table: (name: string): ResourceRef => ({ kind: 'table', name }),
+  topic: (name: string): ResourceRef => ({ kind: 'topic', name }),
+  stream: (name: string): ResourceRef => ({ kind: 'stream', name }),
+  secret: (name: string): ResourceRef => ({ kind: 'secret', name }),
+};
+
+/**
+ * An environment value: either a literal setting, or a resource reference that each runtime resolves
+ * to its physical identifier (bucket name, table name, topic ARN, stream name, secret ARN).
+ */
+export type EnvValue = string | ResourceRef;
+
+export interface BucketSpec {
+  /** Logical name; also the physical name on the local cloud. */
+  name: string;
+  description: string;
+  /** Serve this bucket through CloudFront (Origin Access Control) on AWS. */
+  cdn?: boolean;
+}
+
+export interface TopicSpec {
+  name: string;
+  description: string;
+}
+
+export interface AttributeSpec {
+  name: string;
+  type: 'S' | 'N';
+}
+
+export interface TableSpec {
+  name: string;
+  description: string;
+  partitionKey: AttributeSpec;
+  sortKey?: AttributeSpec;
+  /** Attribute holding an epoch-seconds expiry, enables DynamoDB TTL. */
+  ttlAttribute?: string;
+}
+
+export interface SecretSpec {
+  name: string;
+  description: string;
+  /** Environment variable that supplies the value on the local cloud instead of the secret. */
+  localEnv: string;
+}
+
+/** An Amazon Data Firehose delivery stream to S3 with a Lambda transform. */
+export interface DeliveryStreamSpec {
+  name: string;
+  description: string;
+  destination: {
+    bucket: string;
+    /** Firehose prefix expression, e.g. `events/type=!{partitionKeyFromLambda:type}/...`. */
+    prefix: string;
+    /** Firehose error prefix expression; must contain `!{firehose:error-output-type}`. */
+    errorPrefix: string;
+    compression: 'GZIP' | 'UNCOMPRESSED';
+    /** Partition keys returned by the transform (`metadata.partitionKeys`), for dynamic partitioning. */
+    partitionKeys: string[];
+  };
+  buffering: { sizeMiB: number; intervalSeconds: number };
+  /** Logical id of the function (in this pipeline) that transforms records. */
+  processor: string;
+}
+
+export type S3EventName = 's3:ObjectCreated:*' | 's3:ObjectRemoved:*';
+
+export type Trigger =
+  | {
+      kind: 's3';
+      bucket: string;
+      events: S3EventName[];
+      filter?: { prefix?: string; suffix?: string };
+    }
+  | { kind: 'sns'; topic: string }
+  /** Invoked synchronously by Firehose as the stream's data-transformation processor. */
+  | { kind: 'firehose-transform'; stream: string };
+
+export type AccessMode = 'read' | 'write' | 'readwrite' | 'publish';
+
+export interface FunctionSpec {
+  /** Logical id, unique across all pipelines, e.g. `image-resize`. */
+  id: string;
+  description: string;
+  /** Module path relative to the repository root, exporting `handler`. */
+  entry: string;
+  trigger: Trigger;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Upper bound on concurrent executions (locally: worker count). */
+  reservedConcurrency?: number;
+  /** Why the memory and timeout are what they are (rendered into docs and CDK descriptions). */
+  sizing: string;
+  environment: Record<string, EnvValue>;
+  /** What the function may touch; CDK turns these into grants, nothing else gets access. */
+  access: Array<{ resource: ResourceRef; mode: AccessMode }>;
+  /** npm packages that must ship as node_modules rather than be bundled (native code). */
+  nodeModules?: string[];
+}
+
+export interface PipelineDefinition {
+  name: string;
+  title: string;
+  description: string;
+  resources: {
+    buckets?: BucketSpec[];
+    topics?: TopicSpec[];
+    tables?: TableSpec[];
+    secrets?: SecretSpec[];
+    streams?: DeliveryStreamSpec[];
+  };
+  functions: FunctionSpec[];
+}

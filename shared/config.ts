@@ -1,0 +1,63 @@
+// Configuration read from the environment and validated once, at cold start, with zod. Every missing or
+// bad setting is reported in one error naming the variable and the problem, so a misdeployed function
+// fails on its first invocation with a message that says what to fix.
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * Parses `env` (default `process.env`) with a zod object schema whose keys are variable names.
+ * Returns the typed, defaulted result or throws ConfigError listing every problem.
+ */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const missing = issue.code === 'invalid_type' && env[String(issue.path[0])] === undefined;
+      return missing ? `${name} is required but not set` : `${name}: ${issue.message}`;
+    }),
+  );
+}
+
+/** A positive integer read from an environment string, e.g. `MAX_PIXELS=100000000`. */
+export const envInt = (opts: { min?: number; max?: number } = {}) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(opts.min ?? 1, `must be at least ${opts.min ?? 1}`)
+    .max(opts.max ?? Number.MAX_SAFE_INTEGER, `must be at most ${opts.max ?? Number.MAX_SAFE_INTEGER}`);
+
+/** A JSON document read from an environment string and validated by `inner`. */
+export const envJson = <T extends z.ZodType>(inner: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `is not valid JSON (${(err as Error).message})` });
+        return z.NEVER;
+      }
+    })
+    .pipe(inner);
+
+/** A comma-separated list, e.g. `DROP_TYPES=heartbeat,ping`. */
+export const envList = () =>
+  z.string().transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
