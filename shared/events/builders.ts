@@ -1,0 +1,268 @@
+// Event builders, like `sam local generate-event`: functions that produce valid, realistic events in the
+// exact shape AWS sends, for tests and for the local cloud (which delivers what these build). Every
+// builder's output parses with the matching schema; test/shared/builders.test.ts holds them to that.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { AlarmKind, AlarmState, CloudWatchAlarmMessage } from './alarm.ts';
+import type { FirehoseTransformEvent } from './firehose.ts';
+import { encodeS3Key, type S3Event, type S3EventRecord } from './s3.ts';
+import type { SnsEvent, SnsRecord } from './sns.ts';
+
+const ACCOUNT = '000000000000';
+
+export interface S3RecordOptions {
+  bucket: string;
+  /** The object key as stored (decoded); the builder encodes it as S3 does. */
+  key: string;
+  /** e.g. `ObjectCreated:Put`, `ObjectRemoved:Delete` (no `s3:` prefix, as in real events). */
+  eventName?: string;
+  size?: number;
+  eTag?: string;
+  sequencer?: string;
+  region?: string;
+  eventTime?: Date;
+  versionId?: string;
+  sourceIp?: string;
+  requestId?: string;
+  configurationId?: string;
+}
+
+/** A monotonically increasing hex sequencer, like S3's (ordering of events for one key). */
+let sequencerCounter = 0n;
+export function nextSequencer(): string {
+  sequencerCounter += 1n;
+  return (BigInt(Date.now()) * 1000n + sequencerCounter).toString(16).toUpperCase().padStart(18, '0');
+}
+
+export function buildS3Record(o: S3RecordOptions): S3EventRecord {
+  const eventName = o.eventName ?? 'ObjectCreated:Put';
+  const removed = eventName.startsWith('ObjectRemoved');
+  const requestId = o.requestId ?? randomBytes(8).toString('hex').toUpperCase();
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: o.region ?? 'us-east-1',
+    eventTime: (o.eventTime ?? new Date()).toISOString(),
+    eventName,
+    userIdentity: { principalId: `AWS:${ACCOUNT}` },
+    requestParameters: { sourceIPAddress: o.sourceIp ?? '127.0.0.1' },
+    responseElements: {
+      'x-amz-request-id': requestId,
+      'x-amz-id-2': randomBytes(48).toString('base64'),
+    },
+    s3: {
+      s3SchemaVersion: '1.0',
+      configurationId: o.configurationId ?? 'local-notification',
+      bucket: {
+        name: o.bucket,
+        ownerIdentity: { principalId: ACCOUNT },
+        arn: `arn:aws:s3:::${o.bucket}`,
+      },
+      object: {
+        key: encodeS3Key(o.key),
+        ...(removed
+          ? {}
+          : { size: o.size ?? 0, eTag: o.eTag ?? createHash('md5').update(o.key).digest('hex') }),
+        ...(o.versionId ? { versionId: o.versionId } : {}),
+        sequencer: o.sequencer ?? nextSequencer(),
+      },
+    },
+  };
+}
+
+export function buildS3Event(o: S3RecordOptions): S3Event {
+  return { Records: [buildS3Record(o)] };
+}
+
+export interface SnsRecordOptions {
+  topicArn: string;
+  message: string;
+  subject?: string | null;
+  messageId?: string;
+  timestamp?: Date;
+  messageAttributes?: Record<string, { Type: string; Value: string }>;
+  subscriptionArn?: string;
+}
+
+export function buildSnsRecord(o: SnsRecordOptions): SnsRecord {
+  const region = o.topicArn.split(':')[3] || 'us-east-1';
+  const subscriptionArn = o.subscriptionArn ?? `${o.topicArn}:${randomUUID()}`;
+  return {
+    EventSource: 'aws:sns',
+    EventVersion: '1.0',
+    EventSubscriptionArn: subscriptionArn,
+    Sns: {
+      Type: 'Notification',
+      MessageId: o.messageId ?? randomUUID(),
+      TopicArn: o.topicArn,
+      Subject: o.subject ?? null,
+      Message: o.message,
+      Timestamp: (o.timestamp ?? new Date()).toISOString(),
+      SignatureVersion: '1',
+      Signature: randomBytes(256).toString('base64'),
+      SigningCertUrl: `https://sns.${region}.amazonaws.com/SimpleNotificationService-local.pem`,
+      UnsubscribeUrl: `https://sns.${region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${subscriptionArn}`,
+      MessageAttributes: o.messageAttributes ?? {},
+    },
+  };
+}
+
+export function buildSnsEvent(o: SnsRecordOptions): SnsEvent {
+  return { Records: [buildSnsRecord(o)] };
+}
+
+export interface AlarmMessageOptions {
+  kind?: AlarmKind;
+  name?: string;
+  description?: string | null;
+  state?: AlarmState;
+  oldState?: AlarmState;
+  reason?: string;
+  accountId?: string;
+  region?: string;
+  time?: Date;
+}
+
+const REGION_NAMES: Record<string, string> = {
+  'us-east-1': 'US East (N. Virginia)',
+  'us-east-2': 'US East (Ohio)',
+  'us-west-2': 'US West (Oregon)',
+  'eu-west-1': 'EU (Ireland)',
+  'eu-central-1': 'EU (Frankfurt)',
+  'ap-northeast-2': 'Asia Pacific (Seoul)',
+};
+
+/** CloudWatch's timestamp form in alarm messages: `2024-05-01T12:00:00.000+0000`. */
+export function cloudWatchTime(d: Date): string {
+  return d.toISOString().replace('Z', '+0000');
+}
+
+export function buildAlarmMessage(o: AlarmMessageOptions = {}): CloudWatchAlarmMessage {
+  const kind = o.kind ?? 'metric';
+  const region = o.region ?? 'us-east-1';
+  const account = o.accountId ?? '123456789012';
+  const name = o.name ?? `${kind}-alarm`;
+  const state = o.state ?? 'ALARM';
+  const oldState = o.oldState ?? (state === 'ALARM' ? 'OK' : 'ALARM');
+  const time = cloudWatchTime(o.time ?? new Date());
+  const topic = `arn:aws:sns:${region}:${account}:alarms`;
+  const base = {
+    AlarmName: name,
+    AlarmDescription: o.description === undefined ? `Description of ${name}` : o.description,
+    AWSAccountId: account,
+    AlarmConfigurationUpdatedTimestamp: time,
+    NewStateValue: state,
+    NewStateReason:
+      o.reason ?? `Threshold Crossed: 1 out of the last 1 datapoints was greater than the threshold.`,
+    StateChangeTime: time,
+    Region: REGION_NAMES[region] ?? region,
+    AlarmArn: `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`,
+    OldStateValue: oldState,
+    OKActions: [topic],
+    AlarmActions: [topic],
+    InsufficientDataActions: [],
+  };
+  const common = { Period: 300, EvaluationPeriods: 1, DatapointsToAlarm: 1, TreatMissingData: 'missing' };
+  switch (kind) {
+    case 'metric':
+      return {
+        ...base,
+        Trigger: {
+          MetricName: 'Errors',
+          Namespace: 'AWS/Lambda',
+          StatisticType: 'Statistic',
+          Statistic: 'SUM',
+          Unit: null,
+          Dimensions: [{ name: 'FunctionName', value: 'image-resize' }],
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Threshold: 1,
+          EvaluateLowSampleCountPercentile: '',
+          ...common,
+        },
+      };
+    case 'metric-math':
+      return {
+        ...base,
+        Trigger: {
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 5,
+          EvaluateLowSampleCountPercentile: '',
+          Metrics: [
+            { Id: 'e1', Expression: '100 * errors / invocations', Label: 'Error rate (%)', ReturnData: true },
+            metricQuery('errors', 'Errors'),
+            metricQuery('invocations', 'Invocations'),
+          ],
+          ...common,
+        },
+      };
+    case 'anomaly-detection':
+      return {
+        ...base,
+        Trigger: {
+          ComparisonOperator: 'GreaterThanUpperThreshold',
+          ThresholdMetricId: 'ad1',
+          EvaluateLowSampleCountPercentile: '',
+          Metrics: [
+            { ...metricQuery('m1', 'Duration'), ReturnData: true },
+            {
+              Id: 'ad1',
+              Expression: 'ANOMALY_DETECTION_BAND(m1, 2)',
+              Label: 'Duration (expected)',
+              ReturnData: true,
+            },
+          ],
+          ...common,
+        },
+      };
+    case 'composite': {
+      const child = `arn:aws:cloudwatch:${region}:${account}:alarm:image-resize-errors`;
+      return {
+        ...base,
+        AlarmRule: `ALARM("image-resize-errors") OR ALARM("image-resize-throttles")`,
+        TriggeringChildren: [{ Arn: child, State: { Value: 'ALARM', Timestamp: time } }],
+      };
+    }
+  }
+}
+
+function metricQuery(id: string, metricName: string) {
+  return {
+    Id: id,
+    MetricStat: {
+      Metric: {
+        Namespace: 'AWS/Lambda',
+        MetricName: metricName,
+        Dimensions: [{ name: 'FunctionName', value: 'image-resize' }],
+      },
+      Period: 300,
+      Stat: 'Sum',
+    },
+    ReturnData: false,
+  };
+}
+
+export interface FirehoseEventOptions {
+  records: Array<{ data: Buffer | string; recordId?: string; approximateArrivalTimestamp?: number }>;
+  deliveryStreamArn?: string;
+  region?: string;
+  invocationId?: string;
+}
+
+export function buildFirehoseTransformEvent(o: FirehoseEventOptions): FirehoseTransformEvent {
+  const region = o.region ?? 'us-east-1';
+  const now = Date.now();
+  return {
+    invocationId: o.invocationId ?? randomUUID(),
+    deliveryStreamArn: o.deliveryStreamArn ?? `arn:aws:firehose:${region}:${ACCOUNT}:deliverystream/events`,
+    region,
+    records: o.records.map((r, i) => ({
+      recordId: r.recordId ?? firehoseRecordId(now, i),
+      approximateArrivalTimestamp: r.approximateArrivalTimestamp ?? now,
+      data: (typeof r.data === 'string' ? Buffer.from(r.data, 'utf8') : r.data).toString('base64'),
+    })),
+  };
+}
+
+/** Firehose record ids are long decimal strings; this makes unique ones of the same form. */
+export function firehoseRecordId(time: number, index: number): string {
+  return `4964${String(time).padStart(16, '0')}${String(index).padStart(8, '0')}0000000000000000000000`;
+}
