@@ -1,0 +1,138 @@
+// The stream pipeline's record schema, in one file: what a producer may send, how a valid record is
+// normalised for the lake, how a missing eventId is derived, and the DynamoDB keys a record gets.
+// To change the schema, change this file only: the transform (Firehose Lambda), the loader and the tests
+// all go through `parseEventRecord` / `eventKeys`. Keep three promises when you do:
+//   1. `parseEventRecord` is a pure function of the record's content (same input → same output),
+//   2. the normalised record has `eventId`, `source`, `type`, `time` (ISO-8601 UTC) at the top level,
+//   3. `eventKeys` is deterministic, so redelivery never creates a second item.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/** Earliest and latest instants accepted, so that every normalised time has a 4-digit year. */
+const EPOCH_MS_RANGE = { min: -62_167_219_200_000 /* 0000-01-01T00:00:00.000Z */, max: 253_402_300_799_999 };
+
+/**
+ * `time`: an ISO-8601 date-time with seconds and an explicit zone (`2024-05-01T12:00:00Z`,
+ * `2024-05-01T14:00:00.250+02:00`), or epoch milliseconds (`1714564800000`).
+ */
+const TimeSchema = z.union(
+  [
+    z.iso.datetime({ offset: true, error: 'must be ISO-8601 with seconds and a zone (Z or ±HH:MM)' }),
+    z
+      .number()
+      .int('epoch milliseconds must be a whole number')
+      .min(EPOCH_MS_RANGE.min, 'is before year 0000')
+      .max(EPOCH_MS_RANGE.max, 'is after year 9999'),
+  ],
+  { error: 'must be an ISO-8601 date-time string or epoch milliseconds' },
+);
+
+const Text = (max: number) =>
+  z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+/**
+ * The record a producer sends. Unknown top-level fields are rejected (not silently stripped), so a typo
+ * such as `tpye` surfaces as a failed record rather than as lost data.
+ */
+export const EventRecordSchema = z.strictObject({
+  eventId: Text(256).optional(),
+  source: Text(256),
+  type: Text(256),
+  time: TimeSchema,
+  // Any JSON value. It came from JSON.parse, so it is JSON already; only its presence is checked.
+  data: z.unknown().refine((v) => v !== undefined, 'is required'),
+});
+
+export type EventRecordInput = z.input<typeof EventRecordSchema>;
+
+/** A valid record after normalisation: this is exactly what is written to the lake, one per line. */
+export interface NormalisedEvent {
+  eventId: string;
+  source: string;
+  type: string;
+  /** ISO-8601 UTC with milliseconds, e.g. `2024-05-01T12:00:00.000Z`. */
+  time: string;
+  data: unknown;
+}
+
+export type ParseResult = { ok: true; event: NormalisedEvent } | { ok: false; reason: string };
+
+/** Validates a parsed JSON value and normalises it (time → ISO UTC, eventId derived when missing). */
+export function parseEventRecord(value: unknown): ParseResult {
+  const parsed = EventRecordSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.length ? issue.path.map(String).join('.') : '(record)';
+    const more = parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : '';
+    return { ok: false, reason: `${path}: ${issue.message}${more}` };
+  }
+  const r = parsed.data;
+  const ms = typeof r.time === 'number' ? r.time : Date.parse(r.time);
+  // An offset can carry an in-range local time past year 9999 in UTC (`9999-12-31T23:00:00-02:00`).
+  if (!(ms >= EPOCH_MS_RANGE.min && ms <= EPOCH_MS_RANGE.max)) {
+    return { ok: false, reason: 'time: is outside years 0000-9999 in UTC' };
+  }
+  const time = new Date(ms).toISOString();
+  const body = { source: r.source, type: r.type, time, data: r.data };
+  return {
+    ok: true,
+    event: { eventId: r.eventId ?? deriveEventId(body), ...body },
+  };
+}
+
+/**
+ * A stable id from the record's content: sha256 over canonical JSON (object keys sorted at every level)
+ * of source, type, normalised time and data. The same event sent twice (even with keys in another order,
+ * or its time as epoch ms once and ISO once) gets the same id, so it lands on the same table item.
+ */
+export function deriveEventId(body: Omit<NormalisedEvent, 'eventId'>): string {
+  const canonical = canonicalJson([body.source, body.type, body.time, body.data]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** JSON with object keys sorted, so that equal values always serialise to equal text. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+/** The events table's keys: one item per (source, time, eventId), whatever path the record took. */
+export function eventKeys(e: Pick<NormalisedEvent, 'source' | 'time' | 'eventId'>): {
+  pk: string;
+  sk: string;
+} {
+  return { pk: e.source, sk: `${e.time}#${e.eventId}` };
+}
+
+const MAX_TYPE_KEY = 64;
+
+/**
+ * Dynamic-partitioning keys (`type`, `dt`) for `events/type=<type>/dt=<YYYY-MM-DD>/`. `type` is made
+ * S3-key safe and bounded: characters outside [A-Za-z0-9._-] become `_`, the result is at most 64
+ * characters, and whenever the type had to be changed a short hash of the original is appended so two
+ * different types never share a partition by accident (`a/b` → `a_b-1c2d3e4f`, `a_b` → `a_b`).
+ */
+export function partitionKeys(e: Pick<NormalisedEvent, 'type' | 'time'>): { type: string; dt: string } {
+  return { type: partitionType(e.type), dt: e.time.slice(0, 10) };
+}
+
+const typeCache = new Map<string, string>();
+
+export function partitionType(type: string): string {
+  const cached = typeCache.get(type);
+  if (cached !== undefined) return cached;
+  let safe = type.replace(/[^A-Za-z0-9._-]/g, '_');
+  if (/^\.+$/.test(safe)) safe = safe.replace(/\./g, '_'); // `.` and `..` are not key segments to keep
+  if (safe !== type || safe.length > MAX_TYPE_KEY) {
+    const hash = createHash('sha256').update(type).digest('hex').slice(0, 8);
+    safe = `${safe.slice(0, MAX_TYPE_KEY - 9)}-${hash}`;
+  }
+  if (typeCache.size > 10_000) typeCache.clear();
+  typeCache.set(type, safe);
+  return safe;
+}
