@@ -44,7 +44,7 @@ export const AlarmTriggerSchema = z.object({
   EvaluationPeriods: z.number(),
   DatapointsToAlarm: z.number().optional(),
   ComparisonOperator: z.string(),
-  Threshold: z.number().optional(),
+  Threshold: z.number().nullish(),
   ThresholdMetricId: z.string().optional(),
   TreatMissingData: z.string().optional(),
   EvaluateLowSampleCountPercentile: z.string().nullish(),
@@ -72,7 +72,8 @@ export const CloudWatchAlarmMessageSchema = z
     NewStateReason: z.string(),
     StateChangeTime: z.string(),
     Region: z.string(),
-    AlarmArn: z.string().regex(ALARM_ARN, 'must be a CloudWatch alarm ARN'),
+    // Sent by CloudWatch today; absent from messages of older alarms, so optional.
+    AlarmArn: z.string().regex(ALARM_ARN, 'must be a CloudWatch alarm ARN').optional(),
     OldStateValue: AlarmStateSchema,
     OKActions: z.array(z.string()).optional(),
     AlarmActions: z.array(z.string()).optional(),
@@ -97,11 +98,44 @@ export function alarmKind(alarm: CloudWatchAlarmMessage): AlarmKind {
   return 'metric';
 }
 
-/** Region code (e.g. `us-east-1`) from the alarm ARN; `Region` in the message is a display name. */
-export function alarmRegionCode(alarm: Pick<CloudWatchAlarmMessage, 'AlarmArn'>): string {
-  const match = ALARM_ARN.exec(alarm.AlarmArn);
-  if (!match) throw new Error(`Not a CloudWatch alarm ARN: ${alarm.AlarmArn}`);
-  return match[1]!;
+// Display names CloudWatch writes into `Region`, for messages without an AlarmArn.
+const REGION_CODES: Record<string, string> = {
+  'US East (N. Virginia)': 'us-east-1',
+  'US East (Ohio)': 'us-east-2',
+  'US West (N. California)': 'us-west-1',
+  'US West (Oregon)': 'us-west-2',
+  'Africa (Cape Town)': 'af-south-1',
+  'Asia Pacific (Hong Kong)': 'ap-east-1',
+  'Asia Pacific (Mumbai)': 'ap-south-1',
+  'Asia Pacific (Osaka)': 'ap-northeast-3',
+  'Asia Pacific (Seoul)': 'ap-northeast-2',
+  'Asia Pacific (Singapore)': 'ap-southeast-1',
+  'Asia Pacific (Sydney)': 'ap-southeast-2',
+  'Asia Pacific (Tokyo)': 'ap-northeast-1',
+  'Canada (Central)': 'ca-central-1',
+  'China (Beijing)': 'cn-north-1',
+  'China (Ningxia)': 'cn-northwest-1',
+  'EU (Frankfurt)': 'eu-central-1',
+  'EU (Ireland)': 'eu-west-1',
+  'EU (London)': 'eu-west-2',
+  'EU (Milan)': 'eu-south-1',
+  'EU (Paris)': 'eu-west-3',
+  'EU (Stockholm)': 'eu-north-1',
+  'Middle East (Bahrain)': 'me-south-1',
+  'South America (Sao Paulo)': 'sa-east-1',
+  'AWS GovCloud (US-West)': 'us-gov-west-1',
+  'AWS GovCloud (US-East)': 'us-gov-east-1',
+};
+
+/**
+ * Region code (e.g. `us-east-1`) of an alarm. `Region` in the message is a display name, so the code comes
+ * from `AlarmArn`; for older messages without one, from the display name. Undefined when neither tells.
+ */
+export function alarmRegionCode(
+  alarm: Pick<CloudWatchAlarmMessage, 'AlarmArn' | 'Region'>,
+): string | undefined {
+  const match = alarm.AlarmArn ? ALARM_ARN.exec(alarm.AlarmArn) : null;
+  return match ? match[1] : REGION_CODES[alarm.Region];
 }
 
 export type AlarmParseResult = { ok: true; alarm: CloudWatchAlarmMessage } | { ok: false; reason: string };

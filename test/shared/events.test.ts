@@ -1,0 +1,253 @@
+// The typed event library against real AWS sample events: every fixture parses, a corrupted copy fails
+// with an error naming the field, keys round-trip through S3's encoding, builders make valid events.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import {
+  alarmKind,
+  alarmRegionCode,
+  buildAlarmMessage,
+  buildFirehoseTransformEvent,
+  buildS3Event,
+  buildSnsEvent,
+  CloudWatchAlarmMessageSchema,
+  decodeS3Key,
+  EventValidationError,
+  encodeS3Key,
+  FirehoseTransformEventSchema,
+  FirehoseTransformResponseSchema,
+  parseAlarmMessage,
+  parseEvent,
+  S3EventSchema,
+  SnsEventSchema,
+  s3Changes,
+} from '../../shared/events/index.ts';
+
+const dir = new URL('../fixtures/events/', import.meta.url);
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(name, dir), 'utf8'));
+const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+function schemaFor(name: string): { schema: z.ZodType; label: string } {
+  if (name.startsWith('s3-')) return { schema: S3EventSchema, label: 'S3 event' };
+  if (name.startsWith('sns-')) return { schema: SnsEventSchema, label: 'SNS event' };
+  if (name.startsWith('firehose-')) return { schema: FirehoseTransformEventSchema, label: 'Firehose event' };
+  throw new Error(`no schema for fixture ${name}`);
+}
+
+/** Where to corrupt each kind of fixture: a required field to delete and one to give the wrong type. */
+const corruptions: Record<string, { missing: string[]; wrongType: string[] }> = {
+  s3: { missing: ['Records', '0', 's3', 'object', 'key'], wrongType: ['Records', '0', 'eventTime'] },
+  sns: { missing: ['Records', '0', 'Sns', 'MessageId'], wrongType: ['Records', '0', 'Sns', 'Message'] },
+  firehose: {
+    missing: ['records', '0', 'recordId'],
+    wrongType: ['records', '0', 'approximateArrivalTimestamp'],
+  },
+};
+
+function mutate(
+  value: unknown,
+  path: string[],
+  change: (parent: Record<string, unknown>, key: string) => void,
+) {
+  const copy = structuredClone(value) as Record<string, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  change(node, path.at(-1)!);
+  return copy;
+}
+
+describe('fixtures', () => {
+  it('has a fixture for each event kind', () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(13);
+  });
+
+  for (const name of fixtures) {
+    const { schema, label } = schemaFor(name);
+    const kind = name.split('-')[0]!;
+    it(`${name} parses`, () => {
+      expect(() => parseEvent(schema, fixture(name), label)).not.toThrow();
+    });
+    it(`${name} with a missing required field fails naming the field`, () => {
+      const path = corruptions[kind]!.missing;
+      const bad = mutate(fixture(name), path, (p, k) => delete p[k]);
+      expect(() => parseEvent(schema, bad, label)).toThrowError(
+        new RegExp(`^Invalid ${label}: ${path.join('\\.')}: .*expected`),
+      );
+    });
+    it(`${name} with a field of the wrong type fails naming the field`, () => {
+      const path = corruptions[kind]!.wrongType;
+      const bad = mutate(fixture(name), path, (p, k) => {
+        p[k] = { not: 'right' };
+      });
+      try {
+        parseEvent(schema, bad, label);
+        expect.unreachable('corrupted event parsed');
+      } catch (err) {
+        expect(err).toBeInstanceOf(EventValidationError);
+        expect((err as EventValidationError).issues.map((i) => i.path)).toContain(path.join('.'));
+      }
+    });
+  }
+
+  it('every alarm fixture carries a valid alarm message of the expected kind', () => {
+    const expected: Record<string, string> = {
+      'sns-alarm-metric.json': 'metric',
+      'sns-alarm-metric-ok.json': 'metric',
+      'sns-alarm-extended-statistic.json': 'metric',
+      'sns-alarm-legacy-no-arn.json': 'metric',
+      'sns-alarm-metric-math.json': 'metric-math',
+      'sns-alarm-anomaly.json': 'anomaly-detection',
+      'sns-alarm-composite.json': 'composite',
+    };
+    for (const [name, kind] of Object.entries(expected)) {
+      const event = parseEvent(SnsEventSchema, fixture(name), 'SNS event');
+      const parsed = parseAlarmMessage(event.Records[0]!.Sns.Message);
+      if (!parsed.ok) throw new Error(`${name}: ${parsed.reason}`);
+      expect(alarmKind(parsed.alarm), name).toBe(kind);
+    }
+  });
+});
+
+describe('CloudWatch alarm message', () => {
+  const alarmOf = (name: string) => {
+    const event = parseEvent(SnsEventSchema, fixture(name), 'SNS event');
+    const parsed = parseAlarmMessage(event.Records[0]!.Sns.Message);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return parsed.alarm;
+  };
+
+  it('derives the region code from the ARN, not the display name', () => {
+    const alarm = alarmOf('sns-alarm-metric.json');
+    expect(alarm.Region).toBe('Asia Pacific (Seoul)');
+    expect(alarmRegionCode(alarm)).toBe('ap-northeast-2');
+  });
+
+  it('falls back to the display name when an old message has no ARN', () => {
+    const alarm = alarmOf('sns-alarm-legacy-no-arn.json');
+    expect(alarm.AlarmArn).toBeUndefined();
+    expect(alarmRegionCode(alarm)).toBe('cn-north-1');
+    expect(alarmRegionCode({ Region: 'Nowhere (Moon)' })).toBeUndefined();
+  });
+
+  it('keeps a null description and the composite children', () => {
+    expect(alarmOf('sns-alarm-metric.json').AlarmDescription).toBeNull();
+    const composite = alarmOf('sns-alarm-composite.json');
+    expect(composite.Trigger).toBeUndefined();
+    expect(composite.AlarmRule).toContain(' OR ');
+    expect(composite.TriggeringChildren?.[0]?.State?.Value).toBe('ALARM');
+  });
+
+  it('accepts TriggeringChildren as documented (strings) too', () => {
+    const alarm = {
+      ...buildAlarmMessage({ kind: 'composite' }),
+      TriggeringChildren: ['arn:aws:cloudwatch:x'],
+    };
+    const parsed = CloudWatchAlarmMessageSchema.parse(alarm);
+    expect(parsed.TriggeringChildren?.[0]).toEqual({ Arn: 'arn:aws:cloudwatch:x', State: undefined });
+  });
+
+  it('tells why a message is not an alarm, without throwing', () => {
+    expect(parseAlarmMessage('Hello from SNS!')).toEqual({ ok: false, reason: 'message is not JSON' });
+    expect(parseAlarmMessage('{"hello":"world"}')).toEqual({
+      ok: false,
+      reason: 'message is JSON but has no AlarmName',
+    });
+    const noState = JSON.stringify({ ...buildAlarmMessage(), NewStateValue: 'BROKEN' });
+    const result = parseAlarmMessage(noState);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(/NewStateValue/);
+    const neither = buildAlarmMessage({ kind: 'composite' });
+    delete neither.AlarmRule;
+    expect(parseAlarmMessage(JSON.stringify(neither))).toMatchObject({ ok: false, reason: /Trigger/ });
+  });
+});
+
+describe('S3 keys', () => {
+  const keys = [
+    'My Photos/Été/a+b (1).jpg',
+    'plain.jpg',
+    'spaces  two/and trailing .png',
+    '100% real/50%off.webp',
+    'percent%20literal.gif',
+    'unicode/日本語/😀.avif',
+    "symbols/!'()*~@#$&=;:,?[].tiff",
+    'a+b+c/+/++.jpg',
+  ];
+
+  for (const key of keys) {
+    it(`round-trips ${JSON.stringify(key)}`, () => {
+      const encoded = encodeS3Key(key);
+      expect(encoded).not.toContain(' ');
+      expect(decodeS3Key(encoded)).toBe(key);
+    });
+  }
+
+  it('decodes keys exactly as S3 encodes them in notifications', () => {
+    expect(encodeS3Key('My Photos/Été/a+b (1).jpg')).toBe('My+Photos/%C3%89t%C3%A9/a%2Bb+%281%29.jpg');
+    const event = parseEvent(S3EventSchema, fixture('s3-put-encoded-key.json'), 'S3 event');
+    expect(s3Changes(event)[0]).toMatchObject({
+      bucket: 'uploads',
+      key: 'My Photos/Été/beach + sun (1).jpg',
+      action: 'created',
+      size: 2843415,
+    });
+    expect(decodeS3Key('test%2Fkey')).toBe('test/key');
+  });
+
+  it('rejects a key that is not valid percent-encoding with a clear error', () => {
+    expect(() => decodeS3Key('bad%E9key')).toThrow(/not validly percent-encoded/);
+  });
+
+  it('reports removals without size or eTag', () => {
+    const event = parseEvent(S3EventSchema, fixture('s3-delete.json'), 'S3 event');
+    expect(s3Changes(event)[0]).toMatchObject({ action: 'removed', key: 'test/key', size: undefined });
+  });
+});
+
+describe('builders', () => {
+  it('build events that parse with their schemas', () => {
+    const s3 = buildS3Event({ bucket: 'uploads', key: 'My Photos/Été/a+b (1).jpg', size: 42 });
+    expect(parseEvent(S3EventSchema, s3, 'S3 event').Records[0]!.eventVersion).toBe('2.1');
+    expect(s3Changes(s3)[0]!.key).toBe('My Photos/Été/a+b (1).jpg');
+    const removed = buildS3Event({ bucket: 'uploads', key: 'x.jpg', eventName: 'ObjectRemoved:Delete' });
+    expect(s3Changes(parseEvent(S3EventSchema, removed, 'S3 event'))[0]!.action).toBe('removed');
+
+    for (const kind of ['metric', 'metric-math', 'anomaly-detection', 'composite'] as const) {
+      for (const state of ['ALARM', 'OK', 'INSUFFICIENT_DATA'] as const) {
+        const alarm = buildAlarmMessage({ kind, state, region: 'eu-west-1' });
+        const sns = buildSnsEvent({
+          topicArn: 'arn:aws:sns:eu-west-1:000000000000:alarms',
+          message: JSON.stringify(alarm),
+        });
+        const parsed = parseAlarmMessage(
+          parseEvent(SnsEventSchema, sns, 'SNS event').Records[0]!.Sns.Message,
+        );
+        if (!parsed.ok) throw new Error(parsed.reason);
+        expect(alarmKind(parsed.alarm)).toBe(kind);
+        expect(parsed.alarm.NewStateValue).toBe(state);
+        expect(alarmRegionCode(parsed.alarm)).toBe('eu-west-1');
+      }
+    }
+
+    const firehose = buildFirehoseTransformEvent({
+      records: [{ data: '{"a":1}' }, { data: Buffer.from([0xff]) }],
+    });
+    const parsed = parseEvent(FirehoseTransformEventSchema, firehose, 'Firehose event');
+    expect(new Set(parsed.records.map((r) => r.recordId)).size).toBe(2);
+    expect(Buffer.from(parsed.records[1]!.data, 'base64')).toEqual(Buffer.from([0xff]));
+  });
+
+  it('validates a Firehose response and rejects an unknown result', () => {
+    const ok = {
+      records: [{ recordId: '1', result: 'Ok', data: 'e30=', metadata: { partitionKeys: { type: 'a' } } }],
+    };
+    expect(FirehoseTransformResponseSchema.parse(ok)).toEqual(ok);
+    expect(() =>
+      parseEvent(
+        FirehoseTransformResponseSchema,
+        { records: [{ recordId: '1', result: 'Maybe', data: '' }] },
+        'response',
+      ),
+    ).toThrow(/records\.0\.result/);
+  });
+});
