@@ -100,49 +100,73 @@ export function transformRecords(
   records: readonly InputRecord[],
   options: TransformOptions = DEFAULT_TRANSFORM_OPTIONS,
 ): TransformOutcome {
-  const out: FirehoseResponseRecord[] = new Array(records.length);
+  const n = records.length;
   const failures: RecordFailure[] = [];
   const counts = { ok: 0, dropped: 0, failed: 0 };
 
-  // Budget: whatever happens to the records before it, each record can always fall back to
-  // ProcessingFailed with its original data. Keep room for that fallback for every record not yet
-  // decided, so an Ok that would not fit turns into a fallback and the total never exceeds the limit.
-  const idBytes = records.map((r) => Buffer.byteLength(JSON.stringify(r.recordId)));
-  const fallback = records.map((r, i) => entrySize(idBytes[i]!, 'ProcessingFailed', r.data.length, 0));
-  let reserved = fallback.reduce((a, b) => a + b, 0);
-  let used = records.length ? ENVELOPE - 1 : ENVELOPE; // the last entry has no trailing comma
-
-  for (let i = 0; i < records.length; i++) {
+  // Pass 1: judge every record and size its answer. Dropped and ProcessingFailed answers carry the
+  // original data, so they are never larger than the ProcessingFailed fallback for that record.
+  const out: FirehoseResponseRecord[] = new Array(n);
+  const size = new Array<number>(n);
+  const fallback = new Array<number>(n);
+  let total = n ? ENVELOPE - 1 : ENVELOPE; // the last entry has no trailing comma
+  for (let i = 0; i < n; i++) {
     const rec = records[i]!;
-    reserved -= fallback[i]!;
+    const idBytes = Buffer.byteLength(JSON.stringify(rec.recordId));
+    fallback[i] = entrySize(idBytes, 'ProcessingFailed', rec.data.length, 0);
     const verdict = judgeRecord(Buffer.from(rec.data, 'base64'), options);
     if (verdict.kind === 'ok') {
       const data = verdict.line.toString('base64');
       const metadata = { partitionKeys: partitionKeys(verdict.event) };
       const metaBytes = 12 + Buffer.byteLength(JSON.stringify(metadata)); // ,"metadata":{...}
-      const size = entrySize(idBytes[i]!, 'Ok', data.length, metaBytes);
-      if (used + size + reserved <= options.maxResponseBytes) {
-        out[i] = { recordId: rec.recordId, result: 'Ok', data, metadata };
-        used += size;
-        counts.ok++;
-        continue;
-      }
-      const reason =
-        `response size limit: the normalised record would push the response past ` +
-        `${options.maxResponseBytes} bytes; resend it (it is intact under the error prefix)`;
-      failures.push({ recordId: rec.recordId, code: 'response-limit', reason });
+      out[i] = { recordId: rec.recordId, result: 'Ok', data, metadata };
+      size[i] = entrySize(idBytes, 'Ok', data.length, metaBytes);
     } else if (verdict.kind === 'dropped') {
       out[i] = { recordId: rec.recordId, result: 'Dropped', data: rec.data };
-      used += entrySize(idBytes[i]!, 'Dropped', rec.data.length, 0);
-      counts.dropped++;
-      continue;
+      size[i] = entrySize(idBytes, 'Dropped', rec.data.length, 0);
     } else {
+      // ProcessingFailed keeps the original bytes: what lands under the error prefix is what was sent.
+      out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: rec.data };
+      size[i] = fallback[i]!;
       failures.push({ recordId: rec.recordId, code: verdict.code, reason: verdict.reason });
     }
-    // ProcessingFailed keeps the original bytes: what lands under the error prefix is what was sent.
-    out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: rec.data };
-    used += fallback[i]!;
-    counts.failed++;
+    total += size[i]!;
   }
-  return { response: { records: out }, failures, counts, responseBytes: used };
+
+  // Pass 2, only when the answers do not fit: keep every answer that is no bigger than its fallback, and
+  // each larger Ok answer while room remains after reserving the smallest possible answer for every
+  // record still to come; the others become ProcessingFailed with their original data (reason logged).
+  // Taking Ok answers in input order is greedy, not optimal, but never exceeds the limit as long as the
+  // all-fallback answer fits, which holds for any batch Firehose can send (its request is capped at
+  // 6 MB and a fallback answer is shorter than the request record it answers).
+  if (total > options.maxResponseBytes) {
+    let reserved = 0;
+    for (let i = 0; i < n; i++) reserved += Math.min(size[i]!, fallback[i]!);
+    let used = n ? ENVELOPE - 1 : ENVELOPE;
+    for (let i = 0; i < n; i++) {
+      const min = Math.min(size[i]!, fallback[i]!);
+      reserved -= min;
+      if (size[i]! > fallback[i]! && used + size[i]! + reserved > options.maxResponseBytes) {
+        const rec = records[i]!;
+        out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data: rec.data };
+        size[i] = fallback[i]!;
+        failures.push({
+          recordId: rec.recordId,
+          code: 'response-limit',
+          reason:
+            `response size limit: the normalised record would push the response past ` +
+            `${options.maxResponseBytes} bytes; it is intact under the error prefix, resend it from there`,
+        });
+      }
+      used += size[i]!;
+    }
+    total = used;
+  }
+
+  for (const r of out) {
+    if (r.result === 'Ok') counts.ok++;
+    else if (r.result === 'Dropped') counts.dropped++;
+    else counts.failed++;
+  }
+  return { response: { records: out }, failures, counts, responseBytes: total };
 }
