@@ -1,0 +1,89 @@
+// Lambda entry point of the image pipeline: validates the S3 notification with the shared schema, then
+// hands each change (ObjectCreated → render variants, ObjectRemoved → delete them) to the pipeline logic in
+// pipelines/image-resize/. Rejected uploads return normally (a permanent property of the upload: a retry
+// cannot help) and show as a marker object, a metric and a log line; any other error is rethrown after
+// every record has been tried, so Lambda retries the event and finally sends it to the dead-letter queue.
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { type ImageConfig, loadImageConfig } from '../pipelines/image-resize/config.ts';
+import { type Outcome, processUpload, removeVariants } from '../pipelines/image-resize/pipeline.ts';
+import { s3Client } from '../shared/aws/s3.ts';
+import { parseEvent, S3EventSchema, s3Changes } from '../shared/events/index.ts';
+import { createLogger } from '../shared/logger.ts';
+
+const logger = createLogger('image-resize');
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'EventPipelines',
+  serviceName: 'image-resize',
+});
+
+// Read and validated once per container, on the first invocation; a bad setting (e.g. DISPLAY_BUCKET equal
+// to SOURCE_BUCKET) fails every invocation with a ConfigError naming it, before any object is touched.
+let config: ImageConfig | undefined;
+
+/** Time kept in reserve at the end of an invocation: no retry wait starts inside it. */
+const RESERVE_MS = 5_000;
+
+export async function handler(event: unknown, context: Context): Promise<{ outcomes: Outcome[] }> {
+  config ??= loadImageConfig();
+  logger.addContext(context);
+  const parsed = parseEvent(S3EventSchema, event, 'S3 event');
+  const deps = {
+    s3: s3Client(),
+    config,
+    logger,
+    deadline: Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS,
+  };
+  const outcomes: Outcome[] = [];
+  const failures: unknown[] = [];
+  for (const change of s3Changes(parsed)) {
+    try {
+      const outcome =
+        change.action === 'created' ? await processUpload(change, deps) : await removeVariants(change, deps);
+      outcomes.push(outcome);
+      report(outcome);
+    } catch (err) {
+      failures.push(err);
+      logger.error('Change failed; the event will be retried', {
+        key: change.key,
+        eventName: change.eventName,
+        error: err as Error,
+      });
+    }
+  }
+  metrics.publishStoredMetrics();
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1)
+    throw new AggregateError(failures, `${failures.length} of the event's changes failed`);
+  return { outcomes };
+}
+
+function report(o: Outcome): void {
+  switch (o.status) {
+    case 'processed':
+      metrics.addMetric('ImagesProcessed', MetricUnit.Count, 1);
+      metrics.addMetric('VariantsWritten', MetricUnit.Count, o.written.length);
+      logger.info('Variants written', { sourceKey: o.sourceKey, eTag: o.eTag, written: o.written });
+      break;
+    case 'rejected': {
+      // One metric per reason, so an alarm can watch e.g. only `corrupt`.
+      const single = metrics.singleMetric();
+      single.addDimension('reason', o.reason);
+      single.addMetric('ImagesRejected', MetricUnit.Count, 1);
+      logger.warn('Upload rejected', {
+        sourceKey: o.sourceKey,
+        reason: o.reason,
+        detail: o.message,
+        marker: o.marker,
+      });
+      break;
+    }
+    case 'removed':
+      metrics.addMetric('VariantsDeleted', MetricUnit.Count, o.deleted.length);
+      logger.info('Variants removed', { sourceKey: o.sourceKey, deleted: o.deleted });
+      break;
+    case 'skipped':
+      logger.info('Change skipped', { sourceKey: o.sourceKey, why: o.why });
+      break;
+  }
+}

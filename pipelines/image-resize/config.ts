@@ -1,0 +1,55 @@
+// Settings of the image pipeline, read from the environment once at cold start (shared/config.ts) and
+// validated with zod: buckets, the variant list (VARIANTS overrides the defaults in variants.ts), and the
+// input limits. A configuration that would write variants into the source bucket (an endless loop of
+// uploads triggering uploads) is refused here, before any event is handled.
+import { z } from 'zod';
+import { envInt, envJson, loadConfig } from '../../shared/config.ts';
+import { DEFAULT_VARIANTS, VariantListSchema, type VariantSpec } from './variants.ts';
+
+export const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
+export const DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 lower-case characters)');
+
+export const ImageConfigSchema = z
+  .object({
+    SOURCE_BUCKET: bucketName,
+    DISPLAY_BUCKET: bucketName,
+    /** JSON array of variant specs replacing the defaults, e.g. `[{"name":"thumb","width":200,...}]`. */
+    VARIANTS: envJson(VariantListSchema).optional(),
+    /** Largest accepted image, in pixels (all frames of an animation together), checked before decoding. */
+    MAX_INPUT_PIXELS: envInt({ min: 1, max: 1_000_000_000 }).default(DEFAULT_MAX_INPUT_PIXELS),
+    /** Largest accepted upload, in bytes, checked before downloading. */
+    MAX_INPUT_BYTES: envInt({ min: 1, max: 1024 * 1024 * 1024 }).default(DEFAULT_MAX_INPUT_BYTES),
+  })
+  .superRefine((c, ctx) => {
+    if (c.SOURCE_BUCKET === c.DISPLAY_BUCKET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DISPLAY_BUCKET'],
+        message: `must differ from SOURCE_BUCKET ("${c.SOURCE_BUCKET}"): writing variants into the bucket that triggers this function would process its own output in an endless loop`,
+      });
+    }
+  });
+
+export interface ImageConfig {
+  sourceBucket: string;
+  displayBucket: string;
+  variants: readonly VariantSpec[];
+  maxInputPixels: number;
+  maxInputBytes: number;
+}
+
+/** Reads and validates the settings; throws ConfigError naming every bad variable. */
+export function loadImageConfig(env: Record<string, string | undefined> = process.env): ImageConfig {
+  const c = loadConfig(ImageConfigSchema, env);
+  return {
+    sourceBucket: c.SOURCE_BUCKET,
+    displayBucket: c.DISPLAY_BUCKET,
+    variants: c.VARIANTS ?? DEFAULT_VARIANTS,
+    maxInputPixels: c.MAX_INPUT_PIXELS,
+    maxInputBytes: c.MAX_INPUT_BYTES,
+  };
+}

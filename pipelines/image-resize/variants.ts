@@ -1,0 +1,114 @@
+// The one place the image variants are defined: their schema (also used to validate the VARIANTS
+// override), the defaults, how a variant's size follows from the source's, and how display keys and
+// headers are derived from the source key. Pure: no sharp, no S3.
+import { z } from 'zod';
+
+export const VARIANT_FORMATS = ['jpeg', 'webp'] as const;
+export type VariantFormat = (typeof VARIANT_FORMATS)[number];
+
+export const VariantSpecSchema = z
+  .object({
+    /** Also the key prefix in the display bucket, so it must be a plain path segment. */
+    name: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9-]{0,31}$/,
+        'must be 1-32 lower-case letters, digits or dashes, not starting with a dash',
+      ),
+    /** Box width in pixels. */
+    width: z.number().int().min(1).max(8192),
+    /** Box height in pixels; required for `cover`, optional (width-bound only) for `inside`. */
+    height: z.number().int().min(1).max(8192).optional(),
+    /** `cover`: fill the box exactly, cropping the centre. `inside`: fit within the box, keep the aspect ratio. */
+    fit: z.enum(['cover', 'inside']).default('inside'),
+    format: z.enum(VARIANT_FORMATS),
+    quality: z.number().int().min(1).max(100).default(80),
+  })
+  .strict()
+  .refine((v) => v.fit !== 'cover' || v.height !== undefined, {
+    message: 'a cover variant needs a height',
+    path: ['height'],
+  });
+
+export type VariantSpec = z.infer<typeof VariantSpecSchema>;
+
+export const VariantListSchema = z
+  .array(VariantSpecSchema)
+  .min(1, 'at least one variant')
+  .max(8, 'at most 8 variants')
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((v, i) => {
+      if (seen.has(v.name))
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate "${v.name}"` });
+      seen.add(v.name);
+    });
+  });
+
+/** The defaults: override with the VARIANTS setting (a JSON array of the same shape). */
+export const DEFAULT_VARIANTS: readonly VariantSpec[] = [
+  { name: 'thumb', width: 200, height: 200, fit: 'cover', format: 'jpeg', quality: 80 },
+  { name: 'medium', width: 800, fit: 'inside', format: 'webp', quality: 80 },
+  { name: 'large', width: 1600, fit: 'inside', format: 'jpeg', quality: 82 },
+];
+
+export const CONTENT_TYPES: Record<VariantFormat, string> = { jpeg: 'image/jpeg', webp: 'image/webp' };
+const EXTENSIONS: Record<VariantFormat, string> = { jpeg: 'jpg', webp: 'webp' };
+
+/** Variants never change once written for an upload (a new upload rewrites them), so caches keep them. */
+export const VARIANT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+/** Prefix of the rejection markers in the display bucket (variant names cannot start with `_`). */
+export const REJECTED_PREFIX = '_rejected/';
+
+/** `photos/a.b/beach + sun (1).jpg` → `photos/a.b/beach + sun (1)` (only the last segment's extension). */
+export function stripExtension(key: string): string {
+  const slash = key.lastIndexOf('/');
+  const dot = key.lastIndexOf('.');
+  // A dot at the start of the file name (`.hidden`) is not an extension.
+  return dot > slash + 1 ? key.slice(0, dot) : key;
+}
+
+/** Display key of a variant: `<variant>/<source key with its extension replaced>`. */
+export function variantKey(variant: Pick<VariantSpec, 'name' | 'format'>, sourceKey: string): string {
+  return `${variant.name}/${stripExtension(sourceKey)}.${EXTENSIONS[variant.format]}`;
+}
+
+/** Display key of the marker that records why an upload was rejected. */
+export function rejectionKey(sourceKey: string): string {
+  return `${REJECTED_PREFIX}${sourceKey}.json`;
+}
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+export interface VariantGeometry {
+  /** Factor applied to the (oriented) source, ≤ 1: variants are never enlarged. */
+  scale: number;
+  /** Size after scaling, before any crop (aspect ratio of the source). */
+  resized: Size;
+  /** Final size: equal to `resized` for `inside`, the centre crop of it for `cover`. */
+  output: Size;
+}
+
+/** How big a variant of a `source`-sized image is, and at which scale it is taken. */
+export function variantGeometry(variant: VariantSpec, source: Size): VariantGeometry {
+  const sx = variant.width / source.width;
+  const sy = variant.height === undefined ? sx : variant.height / source.height;
+  const wanted = variant.fit === 'cover' ? Math.max(sx, sy) : Math.min(sx, sy);
+  const scale = Math.min(1, wanted);
+  const resized = {
+    width: Math.max(1, Math.round(source.width * scale)),
+    height: Math.max(1, Math.round(source.height * scale)),
+  };
+  const output =
+    variant.fit === 'cover'
+      ? {
+          width: Math.min(variant.width, resized.width),
+          height: Math.min(variant.height ?? resized.height, resized.height),
+        }
+      : resized;
+  return { scale, resized, output };
+}
