@@ -1,0 +1,127 @@
+// Builds one Lambda function from a FunctionSpec: NodejsFunction bundled by the local esbuild (never Docker)
+// as ESM for nodejs22.x on arm64, its own log group and least-privilege role, sizing from the spec, native
+// modules installed for linux-arm64, and, for asynchronous triggers, retries plus an on-failure queue.
+import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { FunctionSpec } from '../../pipelines/types.ts';
+import { copyNativeModulesCommands, REPO_ROOT } from './native-modules.ts';
+
+export const RUNTIME = lambda.Runtime.NODEJS_22_X;
+export const ARCHITECTURE = lambda.Architecture.ARM_64;
+
+/** ESM output still meets CommonJS dependencies that call `require` on Node built-ins: give them one. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __bannerCreateRequire } from 'node:module'; " +
+  'const require = __bannerCreateRequire(import.meta.url);';
+
+export interface BuiltFunction {
+  spec: FunctionSpec;
+  fn: NodejsFunction;
+  role: iam.Role;
+  logGroup: logs.LogGroup;
+  /** On-failure destination of asynchronous invocations (S3 and SNS triggers). */
+  dlq?: sqs.Queue;
+}
+
+export interface FunctionOptions {
+  environment: Record<string, string>;
+  logRetention: logs.RetentionDays;
+  reservedConcurrency: boolean;
+}
+
+/** True when Lambda invokes the function asynchronously (its own retries, then the on-failure destination). */
+export const isAsync = (spec: FunctionSpec): boolean =>
+  spec.trigger.kind === 's3' || spec.trigger.kind === 'sns';
+
+export const pascal = (s: string): string =>
+  s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+
+/** Lambda descriptions are capped at 256 characters. */
+const clip = (s: string, max = 256): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+export function buildFunction(scope: Construct, spec: FunctionSpec, opts: FunctionOptions): BuiltFunction {
+  const id = `Fn${pascal(spec.id)}`;
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: opts.logRetention,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  // Own role instead of the default one: the default attaches the AWS-managed AWSLambdaBasicExecutionRole
+  // (logs:CreateLogGroup and writes on every log group); this one may write to its own log group only.
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Execution role of ${spec.id}: only what its pipeline definition grants`,
+  });
+  logGroup.grantWrite(role);
+
+  let dlq: sqs.Queue | undefined;
+  if (isAsync(spec)) {
+    dlq = new sqs.Queue(scope, `${id}Dlq`, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+  }
+
+  const nodeModules = spec.nodeModules ?? [];
+  const fn = new NodejsFunction(scope, id, {
+    entry: `${REPO_ROOT}/${spec.entry}`,
+    handler: 'handler',
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+    runtime: RUNTIME,
+    architecture: ARCHITECTURE,
+    memorySize: spec.memoryMb,
+    timeout: Duration.seconds(spec.timeoutSeconds),
+    reservedConcurrentExecutions: opts.reservedConcurrency ? spec.reservedConcurrency : undefined,
+    description: clip(`${spec.description}. ${spec.memoryMb} MB / ${spec.timeoutSeconds} s: ${spec.sizing}`),
+    role,
+    logGroup,
+    environment: opts.environment,
+    // Asynchronous triggers: two retries (Lambda's default, stated), then the event and its error go to the DLQ.
+    ...(dlq
+      ? { onFailure: new destinations.SqsDestination(dlq), retryAttempts: 2, maxEventAge: Duration.hours(6) }
+      : {}),
+    bundling: {
+      forceDockerBundling: false, // esbuild from node_modules; fails loudly rather than falling back to Docker
+      format: OutputFormat.ESM,
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      minify: true,
+      keepNames: true,
+      sourceMap: false,
+      banner: ESM_REQUIRE_BANNER,
+      // Bundle the AWS SDK (pinned version, tree-shaken) instead of relying on the runtime's copy; native
+      // packages stay external and are copied in for linux-arm64 by the hook below.
+      externalModules: [...nodeModules],
+      logLevel: LogLevel.ERROR,
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (_inputDir: string, outputDir: string) =>
+          copyNativeModulesCommands(nodeModules, outputDir),
+      },
+    },
+  });
+  // The full sizing rationale travels with the resource in the template (the description is length-capped).
+  (fn.node.defaultChild as CfnResource).addMetadata('Sizing', {
+    memoryMb: spec.memoryMb,
+    timeoutSeconds: spec.timeoutSeconds,
+    reservedConcurrency: spec.reservedConcurrency ?? null,
+    reason: spec.sizing,
+  });
+  return { spec, fn, role, logGroup, dlq };
+}
+
+/** Returns the stack-unique logical id of a construct's CloudFormation resource (tests and docs use it). */
+export const logicalIdOf = (c: Construct): string =>
+  Stack.of(c).getLogicalId((c.node.defaultChild ?? c) as CfnResource);

@@ -1,0 +1,132 @@
+// cdk-nag (v3) acknowledgments for AwsSolutionsChecks, each on the narrowest construct that raises it and
+// with the reason it is accepted. Findings are acknowledged one by one (`Rule[Finding]`), never a whole rule
+// on the stack, so a new wildcard or a new resource still fails synthesis. Rule ids are cdk-nag's; the
+// reasons are ours. Keep infra/cdk/README.md (section "cdk-nag") in step with this file.
+import { type CfnResource, type Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { AccessMode } from '../../pipelines/types.ts';
+import type { PipelineResources } from './stack.ts';
+
+function ack(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
+}
+
+const logicalId = (stack: Stack, c: IConstruct): string =>
+  stack.getLogicalId(c.node.defaultChild as CfnResource);
+
+/** Wildcard actions that CDK's bucket grants (grantRead/grantWrite/grantReadWrite) put in a policy. */
+const BUCKET_GRANT_ACTIONS: Record<Exclude<AccessMode, 'publish'>, string[]> = {
+  read: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
+  write: ['s3:DeleteObject*', 's3:Abort*'],
+  readwrite: ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'],
+};
+
+const BUCKET_GRANT_REASON =
+  'CDK bucket grant from the pipeline definition (access mode "%MODE%"): the action families cover the object ' +
+  'operations the mode needs (e.g. GetObject + GetObjectVersion, PutObject + multipart abort), and every ' +
+  'statement is scoped to this one bucket and its objects, never to other buckets or "*".';
+
+export function acknowledgeFindings(stack: Stack, res: PipelineResources): void {
+  // --- Lambda functions ----------------------------------------------------------------------------------
+  for (const { spec, fn, role, dlq } of res.functions.values()) {
+    ack(
+      fn,
+      'AwsSolutions-L1',
+      'nodejs22.x is the runtime this project targets and tests (issue 7; code must run on Node 20 locally and ' +
+        '22 on Lambda); moving to a newer runtime is a deliberate, tested change, not a drive-by upgrade.',
+    );
+    for (const { resource, mode } of spec.access) {
+      if (resource.kind !== 'bucket' || mode === 'publish') continue;
+      const bucket = res.buckets.get(resource.name)!;
+      const reason = BUCKET_GRANT_REASON.replace('%MODE%', mode);
+      for (const action of BUCKET_GRANT_ACTIONS[mode])
+        ack(role, `AwsSolutions-IAM5[Action::${action}]`, reason);
+      ack(
+        role,
+        `AwsSolutions-IAM5[Resource::<${logicalId(stack, bucket)}.Arn>/*]`,
+        `${spec.id} reads/writes arbitrary object keys (user uploads, derived variants, Firehose objects) in ` +
+          `bucket "${resource.name}", so object access is granted on that bucket's objects only.`,
+      );
+    }
+    if (dlq) {
+      ack(
+        dlq,
+        'AwsSolutions-SQS3',
+        `This queue IS the dead-letter destination of ${spec.id} (Lambda on-failure destination after two ` +
+          'retries); a DLQ of a DLQ would only move the problem. Its depth has an alarm.',
+      );
+    }
+  }
+
+  // --- Delivery streams -----------------------------------------------------------------------------------
+  for (const [name, stream] of res.streams) {
+    const wiring = res.streamWiring.get(name)!;
+    const processor = res.functions.get(wiring.processor)!;
+    const bucket = res.buckets.get(wiring.bucket)!;
+    const reasonS3 =
+      'Role created by the L2 DeliveryStream S3 destination: Firehose needs the object and multipart actions AWS ' +
+      'documents for S3 delivery (PutObject, AbortMultipartUpload, GetBucketLocation, ListBucket…), scoped to ' +
+      'the destination bucket and its objects only.';
+    for (const action of BUCKET_GRANT_ACTIONS.readwrite)
+      ack(stream, `AwsSolutions-IAM5[Action::${action}]`, reasonS3);
+    ack(stream, `AwsSolutions-IAM5[Resource::<${logicalId(stack, bucket)}.Arn>/*]`, reasonS3);
+    ack(
+      stream,
+      `AwsSolutions-IAM5[Resource::<${logicalId(stack, processor.fn)}.Arn>:*]`,
+      `Firehose may invoke its transform function ${processor.spec.id} and that function's versions/aliases ` +
+        '(`:*` qualifier, as the L2 LambdaFunctionProcessor grants); no other function.',
+    );
+  }
+
+  // --- CloudFront -----------------------------------------------------------------------------------------
+  for (const [name, distribution] of res.distributions) {
+    ack(
+      distribution,
+      'AwsSolutions-CFR1',
+      `Bucket "${name}" serves public, non-sensitive image variants to a worldwide audience: no country is ` +
+        'restricted. Add geoRestriction here if a legal requirement appears.',
+    );
+    ack(
+      distribution,
+      'AwsSolutions-CFR2',
+      'Only GET/HEAD of immutable, cached images from a private bucket (OAC); no forms, no origin logic to ' +
+        'attack. A WAF web ACL costs at least $5/month plus per-request fees at rest; attach one (webAclId) ' +
+        'when the site needs rate limiting.',
+    );
+    ack(
+      distribution,
+      'AwsSolutions-CFR4',
+      'The distribution uses the default *.cloudfront.net certificate, for which CloudFront cannot enforce a ' +
+        'minimum TLS version; minimumProtocolVersion TLSv1.2_2021 is already set and applies as soon as a custom ' +
+        'domain certificate is attached. The origin leg is HTTPS-only (S3 with OAC).',
+    );
+  }
+
+  // --- Secrets --------------------------------------------------------------------------------------------
+  for (const [name, secret] of res.secrets) {
+    ack(
+      secret,
+      'AwsSolutions-SMG4',
+      `Secret "${name}" holds a Slack incoming-webhook URL, issued by Slack: no rotation Lambda can mint a new ` +
+        'one. Rotate by creating a new webhook in Slack and `aws secretsmanager put-secret-value` (README).',
+    );
+  }
+
+  // --- CDK-internal constructs ----------------------------------------------------------------------------
+  for (const child of stack.node.children) {
+    if (!child.node.id.startsWith('BucketNotificationsHandler')) continue;
+    ack(
+      child,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      "CDK's own singleton custom resource (Custom::S3BucketNotifications) that writes the buckets' notification " +
+        'configuration at deploy time; its role and managed logging policy are fixed by aws-cdk-lib. It never ' +
+        'runs on the data path.',
+    );
+  }
+  ack(
+    stack,
+    'CloudFormation-Validate::W7001',
+    'The unused Mapping awscdkawskinesisfirehoseCidrBlocks is emitted by the aws-kinesisfirehose L2 (Firehose ' +
+      'CIDR blocks for Redshift/OpenSearch destinations); harmless for an S3 destination.',
+  );
+}
