@@ -71,9 +71,14 @@ export function lineToItem(text: string): { ok: true; item: EventItem } | { ok: 
  */
 export async function* objectLines(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
   const iterator = body[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
-  const head = Buffer.from(first.value);
+  // Gather at least the two magic bytes (a stream may hand them over one at a time).
+  let head = Buffer.alloc(0);
+  while (head.length < 2) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head = Buffer.concat([head, next.value]);
+  }
+  if (!head.length) return;
   const rest: AsyncIterable<Uint8Array> = {
     [Symbol.asyncIterator]: () => iterator,
   };
