@@ -5,63 +5,49 @@ import { z } from 'zod';
 import { ConfigError, envInt, loadConfig } from '../../shared/config.ts';
 import { type Route, RoutesSchema } from './routing.ts';
 
-const RawConfigSchema = z
-  .object({
-    /** Secrets Manager ARN or name of the default webhook (on AWS). */
-    SLACK_WEBHOOK_SECRET_ARN: z.string().trim().min(1, 'must not be empty').optional(),
-    /** The default webhook URL itself (local cloud, or a user's real webhook while developing). */
-    SLACK_WEBHOOK_URL: z
-      .string()
-      .trim()
-      .refine(isHttpUrl, 'must be an http(s) URL (value not shown: it is a secret)')
-      .optional(),
-    IDEMPOTENCY_TABLE: z.string().trim().min(1, 'must not be empty'),
-    /** How long a delivered MessageId is remembered. Default 24 h. */
-    IDEMPOTENCY_TTL_SECONDS: envInt({ min: 60, max: 30 * 86_400 }).default(86_400),
-    /** Routing rules (JSON), see README. */
-    SLACK_ROUTES: z
-      .string()
-      .optional()
-      .transform((text, ctx): Route[] => {
-        if (text === undefined || text.trim() === '') return [];
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          // The parser's message quotes the input; a misplaced URL must not end up in the error.
-          ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-          return z.NEVER;
+const RawConfigSchema = z.object({
+  /** Secrets Manager ARN or name of the default webhook (on AWS). */
+  SLACK_WEBHOOK_SECRET_ARN: z.string().trim().min(1, 'must not be empty').optional(),
+  /** The default webhook URL itself (local cloud, or a user's real webhook while developing). */
+  SLACK_WEBHOOK_URL: z
+    .string()
+    .trim()
+    .refine(isHttpUrl, 'must be an http(s) URL (value not shown: it is a secret)')
+    .optional(),
+  IDEMPOTENCY_TABLE: z.string().trim().min(1, 'must not be empty'),
+  /** How long a delivered MessageId is remembered. Default 24 h. */
+  IDEMPOTENCY_TTL_SECONDS: envInt({ min: 60, max: 30 * 86_400 }).default(86_400),
+  /** Routing rules (JSON), see README. */
+  SLACK_ROUTES: z
+    .string()
+    .optional()
+    .transform((text, ctx): Route[] => {
+      if (text === undefined || text.trim() === '') return [];
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // The parser's message quotes the input; a misplaced URL must not end up in the error.
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return z.NEVER;
+      }
+      const parsed = RoutesSchema.safeParse(json);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+          });
         }
-        const parsed = RoutesSchema.safeParse(json);
-        if (!parsed.success) {
-          for (const issue of parsed.error.issues) {
-            ctx.addIssue({
-              code: 'custom',
-              message: `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-            });
-          }
-          return z.NEVER;
-        }
-        return parsed.data;
-      }),
-    /** Time kept back from the invocation's remaining time when retrying Slack (ms). */
-    DELIVERY_SAFETY_MARGIN_MS: envInt({ min: 0, max: 60_000 }).default(3_000),
-    /** Longest single HTTP request to Slack (ms). */
-    SLACK_REQUEST_TIMEOUT_MS: envInt({ min: 100, max: 60_000 }).default(10_000),
-  })
-  .superRefine((env, ctx) => {
-    const sources = [env.SLACK_WEBHOOK_SECRET_ARN, env.SLACK_WEBHOOK_URL].filter((v) => v !== undefined);
-    if (sources.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_WEBHOOK_SECRET_ARN'],
-        message:
-          sources.length === 0
-            ? 'no Slack webhook configured: set SLACK_WEBHOOK_SECRET_ARN (AWS) or SLACK_WEBHOOK_URL (local)'
-            : 'both SLACK_WEBHOOK_SECRET_ARN and SLACK_WEBHOOK_URL are set: set exactly one',
-      });
-    }
-  });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  /** Time kept back from the invocation's remaining time when retrying Slack (ms). */
+  DELIVERY_SAFETY_MARGIN_MS: envInt({ min: 0, max: 60_000 }).default(3_000),
+  /** Longest single HTTP request to Slack (ms). */
+  SLACK_REQUEST_TIMEOUT_MS: envInt({ min: 100, max: 60_000 }).default(10_000),
+});
 
 export type AlarmConfig = {
   defaultWebhook: { kind: 'secret'; secretId: string } | { kind: 'url'; url: string };
@@ -74,7 +60,23 @@ export type AlarmConfig = {
 
 /** Validates the environment; throws ConfigError naming every bad setting. */
 export function loadAlarmConfig(env: Record<string, string | undefined> = process.env): AlarmConfig {
-  const raw = loadConfig(RawConfigSchema, env);
+  // Checked beside the schema (not in a refinement, which zod skips when another field fails), so one
+  // error lists every problem.
+  const sources = [env.SLACK_WEBHOOK_SECRET_ARN, env.SLACK_WEBHOOK_URL].filter((v) => v?.trim());
+  const sourceIssue =
+    sources.length === 0
+      ? 'no Slack webhook configured: set SLACK_WEBHOOK_SECRET_ARN (AWS) or SLACK_WEBHOOK_URL (local)'
+      : sources.length > 1
+        ? 'both SLACK_WEBHOOK_SECRET_ARN and SLACK_WEBHOOK_URL are set: set exactly one'
+        : undefined;
+  let raw: z.infer<typeof RawConfigSchema>;
+  try {
+    raw = loadConfig(RawConfigSchema, env);
+  } catch (err) {
+    if (err instanceof ConfigError && sourceIssue) throw new ConfigError([sourceIssue, ...err.issues]);
+    throw err;
+  }
+  if (sourceIssue) throw new ConfigError([sourceIssue]);
   // Routes reading a variable must find a URL there now, not at the first alarm that matches.
   const missing = raw.SLACK_ROUTES.flatMap((route, i) =>
     route.webhook.kind === 'env' && !isHttpUrl(env[route.webhook.variable]?.trim() ?? '')

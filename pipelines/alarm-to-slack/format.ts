@@ -108,7 +108,7 @@ function inlineCode(raw: string, max = 500): string {
 /** Slack date token: shown in each reader's time zone, with the UTC ISO time as fallback. */
 export function slackDate(time: string): string {
   const ms = Date.parse(time);
-  if (Number.isNaN(ms)) return escapeMrkdwn(truncate(time, 100));
+  if (Number.isNaN(ms)) return nonEmpty(escapeMrkdwn(truncate(time, 100)), 'time unknown');
   const iso = new Date(ms).toISOString().replace('.000Z', 'Z');
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${iso}>`;
 }
@@ -122,9 +122,9 @@ function evaluation(t: AlarmTrigger): string {
   const of = `${t.DatapointsToAlarm ?? t.EvaluationPeriods} of ${t.EvaluationPeriods} datapoint${
     t.EvaluationPeriods === 1 ? '' : 's'
   }`;
-  const missing = t.TreatMissingData
-    ? ` · missing data: ${escapeMrkdwn(truncate(t.TreatMissingData, 50))}`
-    : '';
+  // Some real messages carry `- TreatMissingData:   ignore`; keep only the value.
+  const treat = t.TreatMissingData?.replace(/^-?\s*TreatMissingData:\s*/i, '').trim();
+  const missing = treat ? ` · missing data: ${escapeMrkdwn(truncate(treat, 50))}` : '';
   return `${of}${missing}`;
 }
 
@@ -341,7 +341,10 @@ export function formatGeneric(n: NotificationLike, note?: string): SlackMessage 
     attachments: [
       {
         color: GENERIC_STYLE.color,
-        blocks: [...body, { type: 'context', elements: context.map((text) => ({ type: 'mrkdwn', text })) }],
+        blocks: [
+          ...body,
+          { type: 'context', elements: context.map((text) => ({ type: 'mrkdwn', text: nonEmpty(text) })) },
+        ],
       },
     ],
   };

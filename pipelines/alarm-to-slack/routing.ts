@@ -35,7 +35,7 @@ export function globToRegExp(glob: string): RegExp {
   const source = Array.from(glob, (ch) => {
     if (ch === '*') return '.*';
     if (ch === '?') return '.';
-    return ch.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
+    return ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }).join('');
   return new RegExp(`^${source}$`, 'su');
 }

@@ -167,10 +167,9 @@ export async function postToSlack(
   } catch (err) {
     if (err instanceof SlackPermanentError) throw err;
     if (err instanceof RetryError) {
-      const last = err.cause instanceof Error ? err.cause.message : 'unknown error';
+      // "Gave up after N attempts: [no time left to wait X ms (]<last error>[)]"; built from redacted parts.
       throw new SlackDeliveryError(
-        `Could not deliver to Slack webhook ${name} after ${err.attempts} attempt(s) within the invocation's ` +
-          `remaining time; last error: ${last}`,
+        `Could not deliver to Slack webhook ${name} within the invocation's remaining time: ${err.message}`,
         err.attempts,
       );
     }
