@@ -26,12 +26,13 @@ const limits = { maxPixels: 100_000_000 };
 const render = (input: Buffer, variants: readonly VariantSpec[] = DEFAULT_VARIANTS) =>
   renderVariants(input, variants, limits);
 const get = (outputs: RenderedVariant[], name: string) => outputs.find((o) => o.variant.name === name)!;
-const close = (actual: number[], expected: number[], tolerance: number) =>
-  actual.forEach((v, i) =>
+function close(actual: number[], expected: number[], tolerance: number): void {
+  for (const [i, v] of actual.entries()) {
     expect(Math.abs(v - expected[i]!), `channel ${i}: ${actual} vs ${expected}`).toBeLessThanOrEqual(
       tolerance,
-    ),
-  );
+    );
+  }
+}
 
 async function rejection(input: Buffer, maxPixels = limits.maxPixels): Promise<RejectedImageError> {
   try {
