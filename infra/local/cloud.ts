@@ -1,0 +1,402 @@
+// The local cloud: one HTTP edge on 127.0.0.1:4566 speaking the real AWS wire protocols (S3 via s3rver,
+// DynamoDB via dynalite, SNS and Firehose hand-written), with every resource, trigger and function built
+// from the pipeline definitions (pipelines/index.ts), functions run as local Lambdas (lambda.ts), and
+// inspection endpoints under /_local/. API: /work/notes/local-cloud-api.md; docs: infra/local/README.md.
+import { mkdir } from 'node:fs/promises';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { pipelines as defaultPipelines } from '../../pipelines/index.ts';
+import type { FunctionSpec, PipelineDefinition } from '../../pipelines/types.ts';
+import { buildS3Event, buildSnsEvent } from '../../shared/events/builders.ts';
+import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
+import { DeadLetterStore } from './dlq.ts';
+import { startDynamo } from './dynamodb.ts';
+import { FirehoseService } from './firehose.ts';
+import { AsyncInvoker, FunctionPool, functionArn } from './lambda.ts';
+import { REGION, topicArn } from './names.ts';
+import { readBody, sendLocalJson, sendPlain, serviceFromHeaders } from './protocol.ts';
+import { collectResources, type ResourceSet, resolveEnvironment } from './resources.ts';
+import { type S3Change, startS3 } from './s3.ts';
+import { SlackSink } from './slack-sink.ts';
+import { SnsService } from './sns.ts';
+
+export interface LocalCloudOptions {
+  /** 0 = a free port; default LOCAL_PORT or 4566. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default LOCAL_DATA_DIR or <repo>/.local. */
+  dataDir?: string;
+  /** The pipelines to run; default pipelines/index.ts `pipelines`. Pass `[...pipelines, extra]` to add one. */
+  pipelines?: readonly PipelineDefinition[];
+  /** Extra environment for every function (e.g. settings overrides). */
+  env?: Record<string, string>;
+  /** Default SLACK_WEBHOOK_URL; unset → the built-in sink. */
+  slackWebhookUrl?: string;
+  /** Default 1 MiB / 5 s (LOCAL_FIREHOSE_BUFFER_BYTES / LOCAL_FIREHOSE_BUFFER_INTERVAL_MS). */
+  firehoseBuffer?: { sizeBytes?: number; intervalMs?: number };
+  /** Delay before the first async (S3/SNS) retry, doubled for the second; default 1,000 ms. */
+  asyncRetryDelayMs?: number;
+  /** No start screen, no console summaries, no function logs. */
+  quiet?: boolean;
+}
+
+export interface LocalCloud {
+  endpoint: string;
+  port: number;
+  dataDir: string;
+  /** Graceful: flushes every Firehose buffer, waits for in-flight invocations, then closes everything. */
+  stop(): Promise<void>;
+  /**
+   * Flushes every Firehose buffer now and waits until the resulting deliveries and every pending
+   * asynchronous invocation (including retries) have finished. Tests use it instead of sleeping.
+   */
+  settle(): Promise<void>;
+  /** What was created, for the start screen and tests. */
+  resources: ResourceSet;
+  /** Functions whose handler module does not exist (yet); their invocations fail into the DLQ. */
+  missingHandlers: string[];
+}
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const env: LocalEnv = readLocalEnv();
+  const quiet = options.quiet ?? false;
+  const host = options.host ?? env.LOCAL_HOST ?? DEFAULTS.host;
+  const dataDir = path.resolve(options.dataDir ?? env.LOCAL_DATA_DIR ?? path.join(REPO_ROOT, '.local'));
+  const requestedPort = options.port ?? env.LOCAL_PORT ?? DEFAULTS.port;
+  const slackWebhookUrl = options.slackWebhookUrl ?? env.SLACK_WEBHOOK_URL;
+  const buffer = {
+    sizeBytes:
+      options.firehoseBuffer?.sizeBytes ?? env.LOCAL_FIREHOSE_BUFFER_BYTES ?? DEFAULTS.firehoseBufferBytes,
+    intervalMs:
+      options.firehoseBuffer?.intervalMs ??
+      env.LOCAL_FIREHOSE_BUFFER_INTERVAL_MS ??
+      DEFAULTS.firehoseIntervalMs,
+  };
+  const retryDelayMs =
+    options.asyncRetryDelayMs ?? env.LOCAL_ASYNC_RETRY_DELAY_MS ?? DEFAULTS.asyncRetryDelayMs;
+  const showFunctionLogs = !quiet || env.LOCAL_FUNCTION_LOGS === '1';
+  const print = (line: string) => {
+    if (!quiet) console.log(line);
+  };
+
+  const resources = collectResources(options.pipelines ?? defaultPipelines);
+  await mkdir(dataDir, { recursive: true });
+
+  // Stores and backends.
+  const dlq = new DeadLetterStore(dataDir);
+  const slack = new SlackSink(dataDir, print);
+  await Promise.all([dlq.load(), slack.load()]);
+  const pools = new Map<string, FunctionPool>();
+  const asyncInvoker = new AsyncInvoker({
+    retryDelayMs,
+    retries: 2,
+    dlq,
+    onFailure: (id, error, attempt) =>
+      print(
+        `λ ${id} ✗ attempt ${attempt}/3: ${error.errorType}: ${error.errorMessage}${attempt === 3 ? ' → DLQ (GET /_local/dlq)' : ''}`,
+      ),
+  });
+  let ready = false;
+  let stopping = false;
+
+  const onS3Change = (c: S3Change) => {
+    for (const fn of resources.functions) {
+      const t = fn.trigger;
+      if (t.kind !== 's3' || t.bucket !== c.bucket) continue;
+      if (!t.events.some((e) => matchesEvent(e, c.eventName))) continue;
+      if (t.filter?.prefix && !c.key.startsWith(t.filter.prefix)) continue;
+      if (t.filter?.suffix && !c.key.endsWith(t.filter.suffix)) continue;
+      const pool = pools.get(fn.id);
+      if (!pool) continue;
+      asyncInvoker.submit(
+        pool,
+        buildS3Event({
+          bucket: c.bucket,
+          key: c.key,
+          eventName: c.eventName,
+          size: c.size,
+          eTag: c.eTag,
+          region: REGION,
+          configurationId: `${fn.id}-trigger`,
+        }),
+      );
+    }
+  };
+  const s3 = await startS3(path.join(dataDir, 's3'), onS3Change);
+  const dynamo = await startDynamo(path.join(dataDir, 'dynamodb'));
+  const sns = new SnsService(dataDir, (sub, msg) => {
+    if (sub.Protocol !== 'lambda') return;
+    const fn = resources.functions.find((f) => functionArn(f.id) === sub.Endpoint);
+    const pool = fn && pools.get(fn.id);
+    if (!pool) {
+      print(
+        `sns: subscription ${sub.SubscriptionArn} points at ${sub.Endpoint}, which is not running; message not delivered`,
+      );
+      return;
+    }
+    asyncInvoker.submit(
+      pool,
+      buildSnsEvent({
+        topicArn: msg.topicArn,
+        message: msg.message,
+        subject: msg.subject,
+        messageId: msg.messageId,
+        timestamp: msg.timestamp,
+        messageAttributes: msg.attributes,
+        subscriptionArn: sub.SubscriptionArn,
+      }),
+    );
+  });
+  await sns.load();
+
+  const internalS3 = new S3Client({
+    endpoint: `http://127.0.0.1:${s3.port}`,
+    region: REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  const firehose = new FirehoseService({
+    streams: resources.streams,
+    processor: (id) => pools.get(id),
+    writeObject: async (bucket, key, body) => {
+      await internalS3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    buffer,
+    retryDelayMs: Math.min(retryDelayMs, 1_000),
+    dataDir,
+    log: print,
+  });
+
+  // The edge.
+  const server = http.createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendPlain(res, 500, `local cloud error: ${String(err)}\n`);
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    if (url.pathname.startsWith('/_local/')) return localRoute(req, res, url);
+    const service = serviceFromHeaders(req, url);
+    if (service === 'dynamodb') return dynamo.proxy(req, res);
+    if (service === 'firehose') return firehose.handle(req, res);
+    if (service === 'sns') return sns.handle(req, res, url);
+    if (service === 's3' || service === undefined) {
+      // Unsigned form posts with an Action are query-protocol calls (SNS); everything else is S3.
+      if (service === undefined && req.method === 'POST' && url.pathname === '/' && isForm(req)) {
+        return sns.handle(req, res, url);
+      }
+      return s3.proxy(req, res, url);
+    }
+    sendPlain(
+      res,
+      400,
+      `The local cloud does not emulate the "${service}" service (S3, DynamoDB, SNS, Firehose only).\n`,
+    );
+  };
+  const localRoute = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const key = `${req.method} ${url.pathname.replace(/\/$/, '')}`;
+    switch (key) {
+      case 'GET /_local/health':
+        return sendLocalJson(res, ready && !stopping ? 200 : 503, health());
+      case 'GET /_local/slack':
+        return sendLocalJson(res, 200, slack.all());
+      case 'DELETE /_local/slack':
+        await slack.clear();
+        return sendLocalJson(res, 200, []);
+      case 'POST /_local/slack/webhook': {
+        const { status, text } = await slack.receive((await readBody(req, 1024 * 1024)).toString('utf8'));
+        return sendPlain(res, status, text, 'text/html');
+      }
+      case 'GET /_local/dlq':
+        return sendLocalJson(res, 200, dlq.all());
+      case 'DELETE /_local/dlq':
+        await dlq.clear();
+        return sendLocalJson(res, 200, []);
+      case 'GET /_local/firehose':
+        return sendLocalJson(res, 200, firehose.deliveries);
+      case 'POST /_local/firehose/faults': {
+        const body = JSON.parse((await readBody(req, 64 * 1024)).toString('utf8') || '{}') as {
+          stream?: string;
+          count?: number;
+          errorCode?: string;
+        };
+        firehose.injectFaults(body.stream, Number(body.count ?? 0), body.errorCode);
+        return sendLocalJson(res, 200, { ok: true });
+      }
+      case 'POST /_local/settle':
+        await settle();
+        return sendLocalJson(res, 200, { settled: true });
+      default:
+        return sendLocalJson(res, 404, {
+          error: `unknown local endpoint ${key}`,
+          endpoints: [
+            'GET /_local/health',
+            'GET|DELETE /_local/slack',
+            'POST /_local/slack/webhook',
+            'GET|DELETE /_local/dlq',
+            'GET /_local/firehose',
+            'POST /_local/firehose/faults',
+            'POST /_local/settle',
+          ],
+        });
+    }
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(requestedPort, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const endpoint = `http://${host}:${port}`;
+
+  // Functions.
+  for (const fn of resources.functions) {
+    const fnEnv: Record<string, string> = {
+      ...baseEnv(fn, endpoint),
+      ...resolveEnvironment(resources, fn, (secret) =>
+        secret.localEnv === 'SLACK_WEBHOOK_URL'
+          ? (slackWebhookUrl ?? `${endpoint}/_local/slack/webhook`)
+          : (process.env[secret.localEnv] ?? `${endpoint}/_local/slack/webhook`),
+      ),
+      ...(options.env ?? {}),
+    };
+    pools.set(
+      fn.id,
+      new FunctionPool(
+        {
+          id: fn.id,
+          entry: fn.entry,
+          entryPath: path.resolve(REPO_ROOT, fn.entry),
+          handlerName: 'handler',
+          memoryMb: fn.memoryMb,
+          timeoutSeconds: fn.timeoutSeconds,
+          concurrency: fn.reservedConcurrency ?? env.LOCAL_DEFAULT_CONCURRENCY ?? DEFAULTS.concurrency,
+          env: fnEnv,
+        },
+        (id, line) => {
+          if (showFunctionLogs) console.log(`λ ${id} │ ${line}`);
+        },
+      ),
+    );
+  }
+  const missingHandlers = [...pools.values()].filter((p) => !p.moduleExists).map((p) => p.config.id);
+
+  // Resources and subscriptions.
+  for (const b of resources.buckets) await s3.ensureBucket(b.name);
+  for (const t of resources.tables) await dynamo.ensureTable(t);
+  for (const t of resources.topics) await sns.createTopic(t.name);
+  for (const fn of resources.functions) {
+    if (fn.trigger.kind === 'sns')
+      await sns.subscribe(topicArn(fn.trigger.topic), 'lambda', functionArn(fn.id));
+  }
+  ready = true;
+
+  function health() {
+    const subscribed = sns.subscriptions();
+    return {
+      status: ready && !stopping ? 'ok' : stopping ? 'stopping' : 'starting',
+      endpoint,
+      dataDir,
+      buckets: resources.buckets.map((b) => b.name),
+      tables: resources.tables.map((t) => t.name),
+      topics: resources.topics.map((t) => topicArn(t.name)),
+      streams: resources.streams.map((s) => s.name),
+      functions: resources.functions.map((f) => ({
+        id: f.id,
+        pipeline: f.pipeline,
+        trigger: describeTrigger(f),
+        subscribed:
+          f.trigger.kind !== 'sns' ||
+          subscribed.some(
+            (s) =>
+              s.Endpoint === functionArn(f.id) &&
+              s.TopicArn === topicArn((f.trigger as { topic: string }).topic),
+          ),
+        handler: missingHandlers.includes(f.id) ? `missing: ${f.entry} does not exist` : 'ok',
+      })),
+      pendingInvocations: asyncInvoker.pending,
+      deadLetters: dlq.all().length,
+    };
+  }
+
+  async function settle(): Promise<void> {
+    // Deliveries create objects that trigger functions, whose writes may trigger more: repeat until quiet.
+    for (let round = 0; round < 5; round++) {
+      await firehose.drain();
+      await asyncInvoker.drain();
+      await new Promise((r) => setTimeout(r, 20));
+      if (asyncInvoker.pending === 0) break;
+    }
+  }
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      stopping = true;
+      for (let round = 0; round < 5; round++) {
+        await firehose.drain();
+        await asyncInvoker.drain({ hurry: true });
+        await new Promise((r) => setTimeout(r, 20));
+        if (asyncInvoker.pending === 0) break;
+      }
+      await Promise.all([...pools.values()].map((p) => p.close()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      internalS3.destroy();
+      await Promise.all([s3.close(), dynamo.close(), dlq.flush(), slack.flush(), sns.flush()]);
+    })();
+    return stopped;
+  };
+
+  return { endpoint, port, dataDir, stop, settle, resources, missingHandlers };
+}
+
+function matchesEvent(pattern: string, eventName: string): boolean {
+  const p = pattern.replace(/^s3:/, '');
+  return p.endsWith(':*') ? eventName.startsWith(p.slice(0, -1)) : p === eventName;
+}
+
+function isForm(req: IncomingMessage): boolean {
+  return String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+}
+
+export function describeTrigger(fn: FunctionSpec): string {
+  const t = fn.trigger;
+  if (t.kind === 's3') {
+    const filter = [
+      t.filter?.prefix && `prefix ${t.filter.prefix}`,
+      t.filter?.suffix && `suffix ${t.filter.suffix}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    return `s3://${t.bucket} ${t.events.join(' ')}${filter ? ` (${filter})` : ''}`;
+  }
+  if (t.kind === 'sns') return `sns ${topicArn(t.topic)}`;
+  return `firehose ${t.stream} (transform)`;
+}
+
+function baseEnv(fn: FunctionSpec, endpoint: string): Record<string, string> {
+  const keep = ['PATH', 'HOME', 'LANG', 'LOG_LEVEL', 'POWERTOOLS_LOG_LEVEL', 'NODE_EXTRA_CA_CERTS'];
+  const env: Record<string, string> = {};
+  for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k]!;
+  return {
+    ...env,
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_LAMBDA_FUNCTION_NAME: fn.id,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.id}`,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    LAMBDA_TASK_ROOT: REPO_ROOT,
+    POWERTOOLS_SERVICE_NAME: fn.id,
+  };
+}

@@ -1,0 +1,37 @@
+// Settings of the local cloud: options passed to startLocalCloud win, then environment variables
+// (validated with the project's config helper, so a bad value gets a clear message), then defaults.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { envInt, loadConfig } from '../../shared/config.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const EnvSchema = z.object({
+  LOCAL_PORT: envInt({ min: 0, max: 65_535 }).optional(),
+  LOCAL_HOST: z.string().min(1).optional(),
+  LOCAL_DATA_DIR: z.string().min(1).optional(),
+  LOCAL_FIREHOSE_BUFFER_BYTES: envInt({ min: 1 }).optional(),
+  LOCAL_FIREHOSE_BUFFER_INTERVAL_MS: envInt({ min: 1 }).optional(),
+  LOCAL_ASYNC_RETRY_DELAY_MS: envInt({ min: 0 }).optional(),
+  LOCAL_DEFAULT_CONCURRENCY: envInt({ min: 1, max: 64 }).optional(),
+  LOCAL_FUNCTION_LOGS: z.enum(['0', '1']).optional(),
+  SLACK_WEBHOOK_URL: z.url('must be a URL (a Slack incoming webhook)').optional(),
+});
+
+export type LocalEnv = z.infer<typeof EnvSchema>;
+
+export function readLocalEnv(env: Record<string, string | undefined> = process.env): LocalEnv {
+  // Empty variables count as unset (e.g. `LOCAL_PORT= npm start`).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  return loadConfig(EnvSchema, cleaned);
+}
+
+export const DEFAULTS = {
+  port: 4566,
+  host: '127.0.0.1',
+  firehoseBufferBytes: 1024 * 1024,
+  firehoseIntervalMs: 5_000,
+  asyncRetryDelayMs: 1_000,
+  concurrency: 4,
+};

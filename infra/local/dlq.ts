@@ -1,0 +1,19 @@
+// Dead-letter store for asynchronous invocations that failed every attempt (the local stand-in for a
+// Lambda on-failure destination). Persisted in <dataDir>/dlq.jsonl, readable at GET /_local/dlq.
+import path from 'node:path';
+import { JsonlStore } from './jsonl-store.ts';
+import type { LambdaErrorPayload } from './lambda-protocol.ts';
+
+export interface DeadLetter {
+  functionId: string;
+  event: unknown;
+  error: LambdaErrorPayload;
+  attempts: number;
+  time: string;
+}
+
+export class DeadLetterStore extends JsonlStore<DeadLetter> {
+  constructor(dataDir: string) {
+    super(path.join(dataDir, 'dlq.jsonl'));
+  }
+}

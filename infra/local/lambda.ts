@@ -1,0 +1,312 @@
+// Local Lambda: each function gets a pool of worker threads (one invocation per worker at a time, pool
+// size = reservedConcurrency or a default), its own environment, its configured timeout (the worker is
+// terminated, as Lambda freezes and discards a timed-out sandbox) and memory (V8 heap limit). Async
+// invocations (S3, SNS) are retried twice with a delay, then dead-lettered, as Lambda does for event
+// sources that invoke asynchronously. Hand-written: no library runs Lambda handlers in-process.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { DeadLetterStore } from './dlq.ts';
+import type { InvokeMessage, LambdaErrorPayload, WorkerData, WorkerReply } from './lambda-protocol.ts';
+import { ACCOUNT_ID, REGION } from './names.ts';
+
+export interface FunctionConfig {
+  id: string;
+  /** Module path relative to the repository root. */
+  entry: string;
+  /** Absolute path of the module. */
+  entryPath: string;
+  handlerName: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  concurrency: number;
+  env: Record<string, string>;
+}
+
+export type InvokeResult = { ok: true; value: unknown } | { ok: false; error: LambdaErrorPayload };
+
+export class FunctionError extends Error {
+  constructor(readonly payload: LambdaErrorPayload) {
+    super(`${payload.errorType}: ${payload.errorMessage}`);
+    this.name = 'FunctionError';
+  }
+}
+
+interface Pending {
+  message: Omit<InvokeMessage, 'id' | 'deadline'>;
+  resolve: (r: InvokeResult) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+  current?: { id: number; resolve: (r: InvokeResult) => void; timer: NodeJS.Timeout; logs: string[] };
+}
+
+const bootFile = new URL('./worker-boot.mjs', import.meta.url);
+let nextInvocationId = 1;
+
+export function functionArn(id: string): string {
+  return `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${id}`;
+}
+
+export type LogSink = (functionId: string, line: string) => void;
+
+/** A pool of workers running one function. */
+export class FunctionPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private closed = false;
+
+  constructor(
+    readonly config: FunctionConfig,
+    private readonly log: LogSink,
+  ) {}
+
+  /** Whether the handler module exists on disk (it may still fail to load). */
+  get moduleExists(): boolean {
+    return existsSync(this.config.entryPath);
+  }
+
+  /** Invokes synchronously (RequestResponse): resolves with the result or the function's error. */
+  invoke(event: unknown): Promise<InvokeResult> {
+    if (this.closed) {
+      return Promise.resolve({
+        ok: false,
+        error: { errorType: 'ServiceException', errorMessage: 'The local cloud is stopping', stack: [] },
+      });
+    }
+    return new Promise((resolve) => {
+      this.queue.push({ message: { requestId: randomUUID(), event }, resolve });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => !s.busy);
+      if (!slot && this.slots.length < this.config.concurrency) slot = this.spawn();
+      if (!slot) return;
+      const next = this.queue.shift()!;
+      this.run(slot, next);
+    }
+  }
+
+  private spawn(): Slot {
+    const c = this.config;
+    const data: WorkerData = {
+      functionName: c.id,
+      functionArn: functionArn(c.id),
+      memoryMb: c.memoryMb,
+      entry: c.entry,
+      entryPath: c.entryPath,
+      handlerName: c.handlerName,
+      logStreamName: `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomUUID().replaceAll('-', '')}`,
+    };
+    const worker = new Worker(bootFile, {
+      env: c.env,
+      workerData: data,
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, c.memoryMb) },
+    });
+    const slot: Slot = { worker, busy: false };
+    this.slots.push(slot);
+    for (const stream of [worker.stdout, worker.stderr] as Readable[]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        slot.current?.logs.push(line);
+        if (slot.current && slot.current.logs.length > 40) slot.current.logs.shift();
+        this.log(c.id, line);
+      });
+    }
+    worker.on('message', (reply: WorkerReply) => {
+      const cur = slot.current;
+      if (!cur || cur.id !== reply.id) return;
+      if (reply.initFailed) this.discard(slot);
+      this.finish(slot, reply.ok ? { ok: true, value: reply.value } : { ok: false, error: reply.error! });
+    });
+    worker.on('error', (err) => {
+      this.discard(slot);
+      this.finish(slot, {
+        ok: false,
+        error: {
+          errorType: err.name === 'Error' ? 'Runtime.ExitError' : err.name,
+          errorMessage: `RequestId: the function's sandbox crashed: ${err.message}`,
+          stack: (err.stack ?? '')
+            .split('\n')
+            .slice(1, 8)
+            .map((l) => l.trim()),
+        },
+      });
+    });
+    worker.on('exit', (code) => {
+      this.discard(slot);
+      this.finish(slot, {
+        ok: false,
+        error: {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `Runtime exited with error: exit status ${code}`,
+          stack: [],
+        },
+      });
+    });
+    return slot;
+  }
+
+  private run(slot: Slot, next: Pending): void {
+    const id = nextInvocationId++;
+    const timeoutMs = this.config.timeoutSeconds * 1000;
+    const deadline = Date.now() + timeoutMs;
+    slot.busy = true;
+    const timer = setTimeout(() => {
+      // Lambda's message for a timeout; the sandbox is discarded, so a stuck handler cannot linger.
+      this.discard(slot);
+      void slot.worker.terminate();
+      this.finish(slot, {
+        ok: false,
+        error: {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `${new Date().toISOString()} ${next.message.requestId} Task timed out after ${this.config.timeoutSeconds.toFixed(2)} seconds`,
+          stack: [],
+        },
+      });
+    }, timeoutMs);
+    slot.current = { id, resolve: next.resolve, timer, logs: [] };
+    const msg: InvokeMessage = { id, deadline, ...next.message };
+    try {
+      slot.worker.postMessage(msg);
+    } catch (err) {
+      this.discard(slot);
+      this.finish(slot, {
+        ok: false,
+        error: {
+          errorType: 'Runtime.InvalidEvent',
+          errorMessage: `event could not be passed to the function: ${(err as Error).message}`,
+          stack: [],
+        },
+      });
+    }
+  }
+
+  private finish(slot: Slot, result: InvokeResult): void {
+    const cur = slot.current;
+    if (!cur) return;
+    clearTimeout(cur.timer);
+    slot.current = undefined;
+    slot.busy = false;
+    if (!result.ok && cur.logs.length > 0) result.error.logTail = cur.logs.slice(-20);
+    cur.resolve(result);
+    this.pump();
+  }
+
+  /** Removes a worker from the pool (crashed, timed out, or failed to initialise). */
+  private discard(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    slot.worker.removeAllListeners('exit');
+    void slot.worker.terminate();
+    slot.worker.on('exit', () => {});
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) {
+      p.resolve({
+        ok: false,
+        error: { errorType: 'ServiceException', errorMessage: 'The local cloud stopped', stack: [] },
+      });
+    }
+    await Promise.all(
+      this.slots.splice(0).map(async (s) => {
+        s.worker.removeAllListeners('exit');
+        s.worker.removeAllListeners('error');
+        s.worker.on('error', () => {});
+        await s.worker.terminate();
+      }),
+    );
+  }
+}
+
+export interface AsyncInvokerOptions {
+  /** Delay before the first retry; the second waits twice as long (Lambda: about 1 and 2 minutes). */
+  retryDelayMs: number;
+  /** Retries after the first attempt (Lambda's default MaximumRetryAttempts is 2). */
+  retries: number;
+  dlq: DeadLetterStore;
+  onFailure?: (functionId: string, error: LambdaErrorPayload, attempt: number) => void;
+}
+
+/** Asynchronous invocation (Event): queued, retried with a delay, then dead-lettered. */
+export class AsyncInvoker {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  private hurry = false;
+
+  constructor(private readonly options: AsyncInvokerOptions) {}
+
+  /** Accepts the event and returns at once, as Lambda answers 202 to an async invoke. */
+  submit(pool: FunctionPool, event: unknown): void {
+    const job = this.run(pool, event).finally(() => this.inFlight.delete(job));
+    this.inFlight.add(job);
+  }
+
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  private async run(pool: FunctionPool, event: unknown): Promise<void> {
+    const attempts = this.options.retries + 1;
+    let last: LambdaErrorPayload | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const result = await pool.invoke(event);
+      if (result.ok) return;
+      last = result.error;
+      this.options.onFailure?.(pool.config.id, result.error, attempt);
+      if (attempt < attempts) await this.sleep(this.options.retryDelayMs * 2 ** (attempt - 1));
+    }
+    await this.options.dlq.add({
+      functionId: pool.config.id,
+      event,
+      error: last!,
+      attempts,
+      time: new Date().toISOString(),
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.hurry) return Promise.resolve();
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.timers.delete(entry);
+          resolve();
+        }, ms),
+        wake: () => {
+          clearTimeout(entry.timer);
+          this.timers.delete(entry);
+          resolve();
+        },
+      };
+      this.timers.add(entry);
+    });
+  }
+
+  /**
+   * Waits for every accepted event to be delivered or dead-lettered. With `hurry`, retry delays are cut
+   * short (used on shutdown, so that no accepted event is dropped while the process exits).
+   */
+  async drain(opts: { hurry?: boolean } = {}): Promise<void> {
+    if (opts.hurry) {
+      this.hurry = true;
+      for (const t of [...this.timers]) t.wake();
+    }
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+}
+
+export function resolveEntry(repoRoot: string, entry: string): { entryPath: string; handlerName: string } {
+  return { entryPath: path.resolve(repoRoot, entry), handlerName: 'handler' };
+}
