@@ -51,7 +51,7 @@ export async function handler(event: unknown, context: Context): Promise<{ outco
       });
     }
   }
-  metrics.publishStoredMetrics();
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1)
     throw new AggregateError(failures, `${failures.length} of the event's changes failed`);
@@ -66,7 +66,8 @@ function report(o: Outcome): void {
       logger.info('Variants written', { sourceKey: o.sourceKey, eTag: o.eTag, written: o.written });
       break;
     case 'rejected': {
-      // One metric per reason, so an alarm can watch e.g. only `corrupt`.
+      metrics.addMetric('ImagesRejected', MetricUnit.Count, 1);
+      // And one per reason, so an alarm can watch e.g. only `corrupt`.
       const single = metrics.singleMetric();
       single.addDimension('reason', o.reason);
       single.addMetric('ImagesRejected', MetricUnit.Count, 1);
