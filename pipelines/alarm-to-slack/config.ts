@@ -87,6 +87,17 @@ export function loadAlarmConfig(env: Record<string, string | undefined> = proces
         ]
       : [],
   );
+  // On AWS a variable is plain configuration (visible in the console): routed URLs must be secrets too.
+  if (raw.SLACK_WEBHOOK_SECRET_ARN) {
+    raw.SLACK_ROUTES.forEach((route, i) => {
+      if (route.webhook.kind === 'env') {
+        missing.push(
+          `SLACK_ROUTES.${i}.webhook: "env:" references are for local runs; with SLACK_WEBHOOK_SECRET_ARN ` +
+            'set (AWS) use "secret:<name or ARN>"',
+        );
+      }
+    });
+  }
   if (missing.length) throw new ConfigError(missing);
   return {
     defaultWebhook: raw.SLACK_WEBHOOK_SECRET_ARN

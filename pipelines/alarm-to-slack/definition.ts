@@ -39,6 +39,13 @@ export const alarmToSlack: PipelineDefinition = {
       environment: {
         SLACK_WEBHOOK_SECRET_ARN: ref.secret('slack-webhook'),
         IDEMPOTENCY_TABLE: ref.table('idempotency'),
+        // How long a posted SNS MessageId is remembered (SNS redelivers within minutes; 24 h is ample).
+        IDEMPOTENCY_TTL_SECONDS: '86400',
+        // Kept back from the invocation's remaining time when retrying Slack, so a failure is reported
+        // (and the event retried / sent to the DLQ) before Lambda's timeout.
+        DELIVERY_SAFETY_MARGIN_MS: '3000',
+        // Optional routing by alarm name, JSON: [{"match":"prod-*","webhook":"secret:<name or ARN>"}].
+        // Unset by default; see pipelines/alarm-to-slack/README.md.
       },
       access: [
         { resource: ref.secret('slack-webhook'), mode: 'read' },

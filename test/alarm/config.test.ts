@@ -148,3 +148,15 @@ describe('webhook resolution', () => {
     expect(err.message).toBe('Slack webhook secret s does not hold an http(s) URL');
   });
 });
+
+describe('routes on AWS', () => {
+  it('refuses env: routes when the default webhook is a secret (variables are plain config on AWS)', () => {
+    const err = configError({
+      ...base,
+      SLACK_WEBHOOK_SECRET_ARN: 'arn:default',
+      X: SECRET_URL,
+      SLACK_ROUTES: '[{"match":"prod-*","webhook":"env:X"}]',
+    });
+    expect(err.message).toMatch(/SLACK_ROUTES\.0\.webhook: "env:" references are for local runs/);
+  });
+});
