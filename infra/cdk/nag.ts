@@ -5,6 +5,7 @@
 import { type CfnResource, type Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { AccessMode } from '../../pipelines/types.ts';
+import type { DeploySettings } from './settings.ts';
 import type { PipelineResources } from './stack.ts';
 
 function ack(scope: IConstruct, id: string, reason: string): void {
@@ -26,7 +27,7 @@ const BUCKET_GRANT_REASON =
   'operations the mode needs (e.g. GetObject + GetObjectVersion, PutObject + multipart abort), and every ' +
   'statement is scoped to this one bucket and its objects, never to other buckets or "*".';
 
-export function acknowledgeFindings(stack: Stack, res: PipelineResources): void {
+export function acknowledgeFindings(stack: Stack, res: PipelineResources, settings: DeploySettings): void {
   // --- Lambda functions ----------------------------------------------------------------------------------
   for (const { spec, fn, role, dlq } of res.functions.values()) {
     ack(
@@ -80,6 +81,7 @@ export function acknowledgeFindings(stack: Stack, res: PipelineResources): void 
 
   // --- CloudFront -----------------------------------------------------------------------------------------
   for (const [name, distribution] of res.distributions) {
+    const custom = Boolean(settings.cdnDomains[name]);
     ack(
       distribution,
       'AwsSolutions-CFR1',
@@ -93,13 +95,15 @@ export function acknowledgeFindings(stack: Stack, res: PipelineResources): void 
         'attack. A WAF web ACL costs at least $5/month plus per-request fees at rest; attach one (webAclId) ' +
         'when the site needs rate limiting.',
     );
-    ack(
-      distribution,
-      'AwsSolutions-CFR4',
-      'The distribution uses the default *.cloudfront.net certificate, for which CloudFront cannot enforce a ' +
-        'minimum TLS version; minimumProtocolVersion TLSv1.2_2021 is already set and applies as soon as a custom ' +
-        'domain certificate is attached. The origin leg is HTTPS-only (S3 with OAC).',
-    );
+    if (!custom) {
+      ack(
+        distribution,
+        'AwsSolutions-CFR4',
+        'No custom domain configured: the default *.cloudfront.net certificate has a security policy fixed by ' +
+          'CloudFront (TLSv1 minimum). Setting context cdnDomains (ACM certificate + names) switches this ' +
+          'distribution to TLSv1.2_2021 and this finding disappears. The origin leg is S3 over HTTPS with OAC.',
+      );
+    }
   }
 
   // --- Secrets --------------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ export interface DeploySettings {
   functionEnv: Record<string, Record<string, string>>;
   /** Existing Secrets Manager secret ARNs by SecretSpec name, used instead of creating the secret. */
   secretArns: Record<string, string>;
+  /** Custom domains per CDN bucket: an ACM certificate in us-east-1 and its names (enables TLS 1.2 minimum). */
+  cdnDomains: Record<string, { certificateArn: string; domainNames: string[] }>;
 }
 
 export const DEFAULT_SETTINGS: DeploySettings = {
@@ -26,6 +28,7 @@ export const DEFAULT_SETTINGS: DeploySettings = {
   alarmTopic: 'alarms',
   functionEnv: {},
   secretArns: {},
+  cdnDomains: {},
 };
 
 const jsonOr = <T extends z.ZodType>(inner: T) =>
@@ -53,6 +56,17 @@ const settingsSchema = z.object({
   alarmTopic: z.string().min(1).optional(),
   functionEnv: jsonOr(z.record(z.string(), z.record(z.string(), z.string()))).optional(),
   secretArns: jsonOr(z.record(z.string(), z.string().startsWith('arn:'))).optional(),
+  cdnDomains: jsonOr(
+    z.record(
+      z.string(),
+      z.object({
+        certificateArn: z
+          .string()
+          .startsWith('arn:aws:acm:us-east-1:', 'must be an ACM certificate in us-east-1'),
+        domainNames: z.array(z.string().min(1)).min(1),
+      }),
+    ),
+  ).optional(),
 });
 
 /** Every context key this app reads; anything else in context is CDK's own (feature flags). */

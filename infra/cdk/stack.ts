@@ -4,6 +4,7 @@
 // (nothing else is granted); triggers become S3 notifications, SNS subscriptions or Firehose processors.
 // No pipeline is named here: pipeline-specific pieces (CloudFront) follow spec fields (`cdn: true`).
 import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -104,7 +105,10 @@ export class EventPipelinesStack extends Stack {
     const all = <K extends keyof Resources>(key: K): Array<NonNullable<Resources[K]>[number]> =>
       pipelines.flatMap((p) => (p.resources[key] ?? []) as Array<NonNullable<Resources[K]>[number]>);
 
-    for (const spec of all('buckets')) this.addBucket(spec, res);
+    for (const spec of all('buckets')) this.addBucket(spec, res, settings);
+    const unknownCdn = Object.keys(settings.cdnDomains).filter((b) => !res.distributions.has(b));
+    if (unknownCdn.length)
+      throw new Error(`context cdnDomains names buckets without cdn: ${unknownCdn.join(', ')}`);
     for (const spec of all('topics')) {
       const topic = new sns.Topic(this, `Topic${pascal(spec.name)}`, {
         displayName: spec.description.slice(0, 100),
@@ -163,7 +167,7 @@ export class EventPipelinesStack extends Stack {
     for (const built of res.functions.values()) this.addTrigger(built, res);
 
     addOperationalAlarms(this, res, settings);
-    acknowledgeFindings(this, res);
+    acknowledgeFindings(this, res, settings);
   }
 
   private addFunction(
@@ -186,7 +190,7 @@ export class EventPipelinesStack extends Stack {
     for (const { resource, mode } of spec.access) this.grant(built, resource, mode, res, spec);
   }
 
-  private addBucket(spec: BucketSpec, res: PipelineResources): void {
+  private addBucket(spec: BucketSpec, res: PipelineResources, settings: DeploySettings): void {
     const id = `Bucket${pascal(spec.name)}`;
     const bucket = new s3.Bucket(this, id, {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -201,6 +205,7 @@ export class EventPipelinesStack extends Stack {
     res.buckets.set(spec.name, unique(res.buckets, spec.name, 'bucket', bucket));
     new CfnOutput(this, `${id}Name`, { value: bucket.bucketName, description: spec.description });
     if (!spec.cdn) return;
+    const domain = settings.cdnDomains[spec.name];
     const distribution = new cloudfront.Distribution(this, `Cdn${pascal(spec.name)}`, {
       comment: `${spec.name}: ${spec.description}`.slice(0, 128),
       defaultBehavior: {
@@ -213,7 +218,19 @@ export class EventPipelinesStack extends Stack {
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      // With the default *.cloudfront.net certificate CloudFront fixes the policy at TLSv1; with a custom
+      // domain (context cdnDomains) viewers must use TLS 1.2 or later.
+      ...(domain
+        ? {
+            certificate: acm.Certificate.fromCertificateArn(
+              this,
+              `Cdn${pascal(spec.name)}Cert`,
+              domain.certificateArn,
+            ),
+            domainNames: domain.domainNames,
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
       enableLogging: true,
       logBucket: res.accessLogs,
       logFilePrefix: `cloudfront/${spec.name}/`,

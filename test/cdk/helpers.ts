@@ -1,0 +1,81 @@
+// Helpers for the CDK tests: build the app into a temporary cloud assembly, look up resources by the
+// constructs the stack exposes, and walk IAM policy documents.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { App, CfnResource } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { IConstruct } from 'constructs';
+import { type BuildOptions, buildApp } from '../../infra/cdk/build.ts';
+import type { EventPipelinesStack } from '../../infra/cdk/stack.ts';
+
+export interface Synthesized {
+  app: App;
+  stack: EventPipelinesStack;
+  assembly: CloudAssembly;
+  template: Template;
+  /** The raw template JSON. */
+  json: CfnTemplate;
+}
+
+export interface CfnTemplate {
+  Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+  >;
+}
+
+/**
+ * Synthesizes once. `bundle: false` skips asset bundling (CDK's `aws:cdk:bundling-stacks` context), which
+ * keeps tests of settings and wiring fast; the asset tests bundle for real.
+ */
+export function synth(opts: BuildOptions & { bundle?: boolean } = {}): Synthesized {
+  const { bundle = true, context = {}, ...rest } = opts;
+  const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-test-'));
+  const { app, stack } = buildApp({
+    ...rest,
+    outdir,
+    context: { ...context, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+  });
+  const assembly = app.synth();
+  const json = assembly.getStackArtifact(stack.artifactId).template as CfnTemplate;
+  return { app, stack, assembly, template: Template.fromJSON(json), json };
+}
+
+export const idOf = (s: Synthesized, c: IConstruct): string =>
+  s.stack.getLogicalId((c.node.defaultChild ?? c) as CfnResource);
+
+export const ofType = (s: Synthesized, type: string) =>
+  Object.entries(s.json.Resources).filter(([, r]) => r.Type === type);
+
+export interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+}
+
+export const asArray = <T>(v: T | T[] | undefined): T[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
+
+/** Logical ids referenced (Ref / Fn::GetAtt) anywhere inside a value. */
+export function referencedIds(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const v of value) referencedIds(v, out);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'Ref' && typeof v === 'string' && !v.startsWith('AWS::')) out.add(v);
+      else if (k === 'Fn::GetAtt' && Array.isArray(v)) out.add(String(v[0]));
+      else referencedIds(v, out);
+    }
+  }
+  return out;
+}
+
+/** Statements of every AWS::IAM::Policy attached to the role with logical id `roleId`. */
+export function roleStatements(s: Synthesized, roleId: string): Statement[] {
+  return ofType(s, 'AWS::IAM::Policy')
+    .filter(([, p]) => referencedIds(p.Properties?.Roles).has(roleId))
+    .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+}
