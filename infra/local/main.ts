@@ -1,0 +1,83 @@
+// `npm start`: runs the local cloud on 127.0.0.1:4566 (LOCAL_PORT), prints the start screen, and on
+// SIGINT/SIGTERM flushes every Firehose buffer and waits for running functions before exiting, so that
+// no accepted record is lost. LOCAL_PIPELINES_MODULE (a module exporting `pipelines`) replaces
+// pipelines/index.ts, e.g. for tests.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { PipelineDefinition } from '../../pipelines/types.ts';
+import { type LocalCloud, startLocalCloud } from './cloud.ts';
+import { DEFAULTS, REPO_ROOT, readLocalEnv } from './config.ts';
+import { startScreen, writeSamples } from './start-screen.ts';
+
+async function loadPipelines(): Promise<readonly PipelineDefinition[] | undefined> {
+  const mod = process.env.LOCAL_PIPELINES_MODULE;
+  if (!mod) return undefined;
+  const loaded = (await import(pathToFileURL(path.resolve(REPO_ROOT, mod)).href)) as {
+    pipelines?: PipelineDefinition[];
+  };
+  if (!Array.isArray(loaded.pipelines))
+    throw new Error(`LOCAL_PIPELINES_MODULE=${mod} does not export \`pipelines\``);
+  return loaded.pipelines;
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024
+    ? `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) ? 1 : 0)} MiB`
+    : `${Math.round(n / 1024)} KiB`;
+}
+
+async function main(): Promise<void> {
+  let env: ReturnType<typeof readLocalEnv>;
+  try {
+    env = readLocalEnv();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  let cloud: LocalCloud;
+  try {
+    cloud = await startLocalCloud({ pipelines: await loadPipelines() });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      const port = env.LOCAL_PORT ?? DEFAULTS.port;
+      console.error(
+        `Port ${port} is already in use: is another local cloud (or LocalStack) running?\n` +
+          `Stop it, or start on another port: LOCAL_PORT=4567 npm start`,
+      );
+    } else {
+      console.error(`The local cloud could not start: ${e.message}`);
+    }
+    process.exit(1);
+  }
+  const samples = await writeSamples(cloud.dataDir);
+  const buffer = `${formatBytes(env.LOCAL_FIREHOSE_BUFFER_BYTES ?? DEFAULTS.firehoseBufferBytes)} / ${(env.LOCAL_FIREHOSE_BUFFER_INTERVAL_MS ?? DEFAULTS.firehoseIntervalMs) / 1000} s`;
+  console.log(startScreen(cloud, samples, buffer));
+
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      console.error(
+        `\n${signal} again: still flushing. Press Ctrl-C once more to quit anyway (buffered records would be lost).`,
+      );
+      if (signals > 2) process.exit(130);
+      return;
+    }
+    console.log(`\n${signal}: flushing Firehose buffers and waiting for running functions…`);
+    cloud.stop().then(
+      () => {
+        console.log('Local cloud stopped. Data kept in', cloud.dataDir);
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error('Error while stopping:', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+await main();

@@ -1,0 +1,291 @@
+// Lambda semantics on the local cloud, with the test-only pipeline in fixtures/: AWS-shaped S3 and SNS
+// events honouring trigger filters, a real-shaped context and environment, two retries then the DLQ,
+// timeouts, a missing handler module, and Firehose's transform, partitioning, naming and error output.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeadLetter } from '../../infra/local/dlq.ts';
+import { decodeS3Key, S3EventSchema, SnsEventSchema } from '../../shared/events/index.ts';
+import { startTestCloud, type TestCloud, waitFor } from '../support/local-cloud.ts';
+import { testPipeline } from './fixtures/pipeline.ts';
+
+interface Captured {
+  event: unknown;
+  context: Record<string, unknown>;
+  env: Record<string, string | undefined>;
+}
+
+let cloud: TestCloud;
+let captureDir: string;
+let s3: S3Client;
+let sns: SNSClient;
+let fh: FirehoseClient;
+
+beforeAll(async () => {
+  captureDir = await mkdtemp(path.join(tmpdir(), 'local-cloud-capture-'));
+  cloud = await startTestCloud({
+    pipelines: [testPipeline],
+    env: { CAPTURE_DIR: captureDir },
+    firehoseBuffer: { sizeBytes: 64 * 1024 * 1024, intervalMs: 60_000 },
+  });
+  s3 = new S3Client(cloud.clientConfig);
+  sns = new SNSClient(cloud.clientConfig);
+  fh = new FirehoseClient(cloud.clientConfig);
+});
+
+afterAll(async () => {
+  for (const c of [s3, sns, fh]) c?.destroy();
+  await cloud?.stop();
+  await rm(captureDir, { recursive: true, force: true });
+});
+
+async function captured(fn: string): Promise<Captured[]> {
+  try {
+    const text = await readFile(path.join(captureDir, `${fn}.jsonl`), 'utf8');
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Captured);
+  } catch {
+    return [];
+  }
+}
+
+describe('S3 notifications', () => {
+  it('are AWS-shaped, URL-encode keys, and honour prefix/suffix filters and event types', async () => {
+    const key = 'in/My Photos/Été/a+b (1).txt';
+    const body = Buffer.from('notification body');
+    await s3.send(new PutObjectCommand({ Bucket: 'inbox', Key: key, Body: body }));
+    await s3.send(new PutObjectCommand({ Bucket: 'inbox', Key: 'in/ignored.jpg', Body: 'x' })); // suffix mismatch
+    await s3.send(new PutObjectCommand({ Bucket: 'inbox', Key: 'out/ignored.txt', Body: 'x' })); // prefix mismatch
+    await s3.send(new DeleteObjectCommand({ Bucket: 'inbox', Key: key }));
+    await cloud.settle();
+
+    const events = await captured('capture-s3');
+    expect(events).toHaveLength(2);
+    const [created, removed] = events.map((e) => S3EventSchema.parse(e.event).Records[0]!);
+    expect(created?.eventVersion).toBe('2.1');
+    expect(created?.eventSource).toBe('aws:s3');
+    expect(created?.eventName).toBe('ObjectCreated:Put');
+    expect(created?.s3.bucket.name).toBe('inbox');
+    expect(created?.s3.bucket.arn).toBe('arn:aws:s3:::inbox');
+    expect(created?.s3.object.key).toBe('in/My+Photos/%C3%89t%C3%A9/a%2Bb+%281%29.txt');
+    expect(decodeS3Key(created!.s3.object.key)).toBe(key);
+    expect(created?.s3.object.size).toBe(body.length);
+    expect(created?.s3.object.eTag).toMatch(/^[0-9a-f]{32}$/);
+    expect(created?.s3.object.sequencer).toMatch(/^[0-9A-F]+$/);
+    expect(removed?.eventName).toBe('ObjectRemoved:Delete');
+    expect(removed?.s3.object.size).toBeUndefined();
+    expect(removed!.s3.object.sequencer! > created!.s3.object.sequencer!).toBe(true);
+  });
+
+  it('give the handler a Lambda-shaped context and its resolved environment', async () => {
+    const [first] = await captured('capture-s3');
+    expect(first?.context).toMatchObject({
+      functionName: 'capture-s3',
+      functionVersion: '$LATEST',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:capture-s3',
+      memoryLimitInMB: '256',
+      logGroupName: '/aws/lambda/capture-s3',
+    });
+    expect(first?.context.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first?.context.remainingMs).toBeGreaterThan(5_000);
+    expect(first?.context.remainingMs).toBeLessThanOrEqual(10_000);
+    expect(first?.env).toEqual({
+      AWS_ENDPOINT_URL: cloud.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_LAMBDA_FUNCTION_NAME: 'capture-s3',
+      TARGET_BUCKET: 'inbox',
+      TARGET_TOPIC: 'arn:aws:sns:us-east-1:000000000000:test-topic',
+      SLACK_WEBHOOK_URL: `${cloud.endpoint}/_local/slack/webhook`,
+    });
+  });
+});
+
+describe('SNS deliveries', () => {
+  it('carry the full Lambda SNS envelope', async () => {
+    const out = await sns.send(
+      new PublishCommand({
+        TopicArn: 'arn:aws:sns:us-east-1:000000000000:test-topic',
+        Message: '{"hello":"world"}',
+        Subject: 'Hi there',
+        MessageAttributes: { severity: { DataType: 'String', StringValue: 'high' } },
+      }),
+    );
+    await cloud.settle();
+    const [delivery] = await captured('capture-sns');
+    const record = SnsEventSchema.parse(delivery?.event).Records[0]!;
+    expect(record.EventSource).toBe('aws:sns');
+    expect(record.EventVersion).toBe('1.0');
+    expect(record.EventSubscriptionArn).toMatch(
+      /^arn:aws:sns:us-east-1:000000000000:test-topic:[0-9a-f-]{36}$/,
+    );
+    expect(record.Sns).toMatchObject({
+      Type: 'Notification',
+      MessageId: out.MessageId,
+      TopicArn: 'arn:aws:sns:us-east-1:000000000000:test-topic',
+      Subject: 'Hi there',
+      Message: '{"hello":"world"}',
+      SignatureVersion: '1',
+      MessageAttributes: { severity: { Type: 'String', Value: 'high' } },
+    });
+    expect(record.Sns.Signature).toBeTruthy();
+    expect(record.Sns.SigningCertUrl).toMatch(/^https:\/\//);
+    expect(record.Sns.UnsubscribeUrl).toMatch(/^https:\/\//);
+  });
+});
+
+describe('failures', () => {
+  it('a handler that throws is retried twice, then lands in the DLQ with its event and error', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'doomed', Key: 'boom.txt', Body: 'x' }));
+    await cloud.settle();
+    const attempts = await captured('always-fails');
+    expect(attempts).toHaveLength(3);
+    const dlq = await cloud.local<DeadLetter[]>('dlq');
+    const entries = dlq.filter((d) => d.functionId === 'always-fails');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      functionId: 'always-fails',
+      attempts: 3,
+      error: { errorType: 'DeliberateFailure', errorMessage: 'this handler always fails' },
+    });
+    expect(entries[0]?.error.logTail).toContain('about to fail on purpose');
+    const event = S3EventSchema.parse(entries[0]?.event);
+    expect(event.Records[0]?.s3.object.key).toBe('boom.txt');
+  });
+
+  it('a handler past its timeout is stopped and dead-lettered as Sandbox.Timedout', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'sluggish', Key: 'slow.txt', Body: 'x' }));
+    await cloud.settle();
+    const entry = (await cloud.local<DeadLetter[]>('dlq')).find((d) => d.functionId === 'too-slow');
+    expect(entry?.error.errorType).toBe('Sandbox.Timedout');
+    expect(entry?.error.errorMessage).toMatch(/Task timed out after 1\.00 seconds/);
+  });
+
+  it('a missing handler module fails clearly into the DLQ while the cloud keeps running', async () => {
+    await sns.send(
+      new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:ghost-topic', Message: 'boo' }),
+    );
+    await cloud.settle();
+    const entry = (await cloud.local<DeadLetter[]>('dlq')).find((d) => d.functionId === 'not-written-yet');
+    expect(entry?.error.errorType).toBe('Runtime.ImportModuleError');
+    expect(entry?.error.errorMessage).toContain('test/local/fixtures/does-not-exist.ts');
+    expect((await fetch(`${cloud.endpoint}/_local/health`)).status).toBe(200);
+  });
+});
+
+describe('Firehose delivery', () => {
+  it('transforms, partitions, names and compresses objects like Firehose, and writes failures in its format', async () => {
+    const records = [
+      { kind: 'alpha', n: 1 },
+      { kind: 'beta', n: 2 },
+      { kind: 'alpha', n: 3 },
+      { kind: 'drop', n: 4 },
+      { kind: 'nokey', n: 5 },
+    ].map((r) => ({ Data: Buffer.from(JSON.stringify(r)) }));
+    records.push({ Data: Buffer.from('not json') });
+    const before = Date.now();
+    const put = await fh.send(
+      new PutRecordBatchCommand({ DeliveryStreamName: 'test-stream', Records: records }),
+    );
+    expect(put.FailedPutCount).toBe(0);
+    // A 60 s buffer interval: nothing is written until the buffer is flushed.
+    const early = await s3.send(new ListObjectsV2Command({ Bucket: 'test-lake', Prefix: 'data/' }));
+    expect(early.KeyCount ?? 0).toBe(0);
+    await cloud.settle();
+
+    const year = new Date().getUTCFullYear();
+    const keys =
+      (await s3.send(new ListObjectsV2Command({ Bucket: 'test-lake' }))).Contents?.map((o) => o.Key!) ?? [];
+    const okKeys = keys.filter((k) => k.startsWith('data/'));
+    expect(okKeys).toHaveLength(2);
+    const name =
+      /^data\/kind=(alpha|beta)\/year=(\d{4})\/test-stream-1-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[0-9a-f-]{36}\.gz$/;
+    for (const k of okKeys) expect(k).toMatch(name);
+    const read = async (key: string) => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: 'test-lake', Key: key }));
+      return gunzipSync(Buffer.from(await out.Body!.transformToByteArray())).toString('utf8');
+    };
+    const alpha = okKeys.find((k) => k.includes('kind=alpha'))!;
+    expect(alpha).toContain(`year=${year}/`);
+    expect(await read(alpha)).toBe('{"kind":"alpha","n":1}\n{"kind":"alpha","n":3}\n');
+
+    const failed = keys.filter((k) => k.startsWith('failed/'));
+    const byType = new Map<string, string[]>();
+    for (const k of failed) {
+      const m =
+        /^failed\/(processing-failed|partitioning-failed)\/(\d{4}-\d{2}-\d{2})\/test-stream-1-.+\.gz$/.exec(
+          k,
+        );
+      expect(m, k).not.toBeNull();
+      byType.set(m![1]!, [...(byType.get(m![1]!) ?? []), ...(await read(k)).split('\n').filter(Boolean)]);
+    }
+    const processing = (byType.get('processing-failed') ?? []).map(
+      (l) => JSON.parse(l) as Record<string, unknown>,
+    );
+    expect(processing).toHaveLength(1);
+    expect(Object.keys(processing[0]!).sort()).toEqual(
+      [
+        'attemptEndingTimestamp',
+        'attemptsMade',
+        'arrivalTimestamp',
+        'errorCode',
+        'errorMessage',
+        'lambdaArn',
+        'rawData',
+      ].sort(),
+    );
+    expect(processing[0]).toMatchObject({
+      errorCode: 'Lambda.ProcessingFailedStatus',
+      attemptsMade: 1,
+      rawData: Buffer.from('not json').toString('base64'),
+      lambdaArn: 'arn:aws:lambda:us-east-1:000000000000:function:test-transform',
+    });
+    expect(processing[0]!.arrivalTimestamp as number).toBeGreaterThanOrEqual(before);
+    const partitioning = (byType.get('partitioning-failed') ?? []).map(
+      (l) => JSON.parse(l) as { rawData: string },
+    );
+    expect(partitioning.map((p) => Buffer.from(p.rawData, 'base64').toString())).toEqual([
+      '{"kind":"nokey","n":5}',
+    ]); // the raw input, for replay
+    // The dropped record is nowhere.
+    const all = await Promise.all(keys.map(read));
+    expect(all.join('')).not.toContain('"n":4');
+  });
+
+  it('sends every record of a transform that keeps failing to processing-failed after 4 attempts', async () => {
+    const data = ['a', 'b', 'c'].map((x) => Buffer.from(x));
+    await fh.send(
+      new PutRecordBatchCommand({
+        DeliveryStreamName: 'broken-stream',
+        Records: data.map((Data) => ({ Data })),
+      }),
+    );
+    await cloud.settle();
+    expect(await captured('failing-transform')).toHaveLength(4);
+    const keys = (
+      await s3.send(new ListObjectsV2Command({ Bucket: 'test-lake', Prefix: 'broken' }))
+    ).Contents?.map((o) => o.Key!);
+    expect(keys).toHaveLength(1);
+    expect(keys?.[0]).toMatch(/^broken-failed\/processing-failed\/broken-stream-1-[\d-]{19}-[0-9a-f-]{36}$/);
+    const out = await s3.send(new GetObjectCommand({ Bucket: 'test-lake', Key: keys![0] }));
+    const lines = (await out.Body!.transformToString())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => Buffer.from(l.rawData as string, 'base64').toString())).toEqual(['a', 'b', 'c']);
+    expect(lines.every((l) => l.errorCode === 'Lambda.FunctionError' && l.attemptsMade === 4)).toBe(true);
+    expect(String(lines[0]?.errorMessage)).toContain('this handler always fails');
+  });
+});
