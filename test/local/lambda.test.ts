@@ -17,7 +17,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../infra/local/dlq.ts';
 import { decodeS3Key, S3EventSchema, SnsEventSchema } from '../../shared/events/index.ts';
-import { startTestCloud, type TestCloud, waitFor } from '../support/local-cloud.ts';
+import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { testPipeline } from './fixtures/pipeline.ts';
 
 interface Captured {
