@@ -15,6 +15,8 @@ import { createWebhookResolver } from '../../pipelines/alarm-to-slack/webhooks.t
 import { createLogger } from '../../shared/logger.ts';
 
 export interface Dynalite {
+  /** http://127.0.0.1:<port> */
+  endpoint: string;
   client: DynamoDBClient;
   createTable(name: string): Promise<void>;
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export async function startDynalite(): Promise<Dynalite> {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
   return {
+    endpoint: `http://127.0.0.1:${port}`,
     client,
     async createTable(name) {
       await client.send(
