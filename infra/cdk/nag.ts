@@ -37,6 +37,14 @@ export function acknowledgeFindings(stack: Stack, res: PipelineResources, settin
         '22 on Lambda); moving to a newer runtime is a deliberate, tested change, not a drive-by upgrade.',
     );
     for (const { resource, mode } of spec.access) {
+      if (resource.kind === 'topic') {
+        ack(
+          role,
+          'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+          `${spec.id} publishes to the KMS-encrypted topic "${resource.name}": SNS needs a data key from the ` +
+            "topic's own key (GenerateDataKey and GenerateDataKeyWithoutPlaintext); the grant names that key only.",
+        );
+      }
       if (resource.kind !== 'bucket' || mode === 'publish') continue;
       const bucket = res.buckets.get(resource.name)!;
       const reason = BUCKET_GRANT_REASON.replace('%MODE%', mode);

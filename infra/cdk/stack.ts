@@ -105,6 +105,16 @@ export class EventPipelinesStack extends Stack {
     const all = <K extends keyof Resources>(key: K): Array<NonNullable<Resources[K]>[number]> =>
       pipelines.flatMap((p) => (p.resources[key] ?? []) as Array<NonNullable<Resources[K]>[number]>);
 
+    for (const key of ['buckets', 'topics', 'tables', 'secrets', 'streams'] as const) {
+      assertUnique(
+        key.slice(0, -1),
+        all(key).map((r) => r.name),
+      );
+    }
+    assertUnique(
+      'function',
+      pipelines.flatMap((p) => p.functions.map((f) => f.id)),
+    );
     for (const spec of all('buckets')) this.addBucket(spec, res, settings);
     const unknownCdn = Object.keys(settings.cdnDomains).filter((b) => !res.distributions.has(b));
     if (unknownCdn.length)
@@ -389,6 +399,12 @@ function need<T>(map: Map<string, T>, name: string, where: string): T {
 function unique<T>(map: Map<string, unknown>, name: string, kind: string, value: T): T {
   if (map.has(name)) throw new Error(`two pipelines declare a ${kind} named "${name}"`);
   return value;
+}
+
+/** Fails on a logical name declared twice, before constructs with clashing ids are created. */
+function assertUnique(kind: string, names: string[]): void {
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw new Error(`two pipelines declare a ${kind} named "${dup}"`);
 }
 
 const attrType = (t: 'S' | 'N') =>
