@@ -110,6 +110,7 @@ async function encode(
   } else {
     img = img.webp({
       quality: variant.quality,
+      ...(variant.effort !== undefined ? { effort: variant.effort } : {}),
       ...(animated ? { loop: info.loop ?? 0, ...(info.delay ? { delay: info.delay } : {}) } : {}),
     });
   }

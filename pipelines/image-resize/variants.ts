@@ -23,11 +23,17 @@ export const VariantSpecSchema = z
     fit: z.enum(['cover', 'inside']).default('inside'),
     format: z.enum(VARIANT_FORMATS),
     quality: z.number().int().min(1).max(100).default(80),
+    /** WebP only: encoder effort 0 (fastest) to 6 (smallest); sharp's default 4 when unset. */
+    effort: z.number().int().min(0).max(6).optional(),
   })
   .strict()
   .refine((v) => v.fit !== 'cover' || v.height !== undefined, {
     message: 'a cover variant needs a height',
     path: ['height'],
+  })
+  .refine((v) => v.effort === undefined || v.format === 'webp', {
+    message: 'effort applies to webp variants only',
+    path: ['effort'],
   });
 
 export type VariantSpec = z.infer<typeof VariantSpecSchema>;

@@ -35,7 +35,7 @@ function independentPipeline(buf: Buffer, v: VariantSpec): Promise<Buffer> {
   return (
     v.format === 'jpeg'
       ? img.flatten({ background: '#ffffff' }).jpeg({ quality: v.quality })
-      : img.webp({ quality: v.quality })
+      : img.webp({ quality: v.quality, ...(v.effort !== undefined ? { effort: v.effort } : {}) })
   ).toBuffer();
 }
 
