@@ -7,7 +7,11 @@ import { createHash } from 'node:crypto';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { type FailureCode, transformRecords } from '../pipelines/stream-etl/transform.ts';
+import {
+  type FailureCode,
+  LAMBDA_RESPONSE_LIMIT,
+  transformRecords,
+} from '../pipelines/stream-etl/transform.ts';
 import { envInt, envList, loadConfig } from '../shared/config.ts';
 import {
   FirehoseTransformEventSchema,
@@ -19,8 +23,8 @@ import { createLogger } from '../shared/logger.ts';
 const ConfigSchema = z.object({
   /** Comma-separated record types answered with Dropped. Empty drops nothing. */
   DROP_TYPES: envList().default(['heartbeat']),
-  /** Ceiling on the response size; Lambda's synchronous limit is 6 MB. */
-  MAX_RESPONSE_BYTES: envInt({ min: 10_000, max: 6_000_000 }).default(5_800_000),
+  /** Ceiling on the response size; Lambda's synchronous limit is 6 MB (6,291,556 bytes enforced). */
+  MAX_RESPONSE_BYTES: envInt({ min: 10_000, max: LAMBDA_RESPONSE_LIMIT }).default(LAMBDA_RESPONSE_LIMIT),
   /** Largest normalised record accepted (every Ok record becomes a DynamoDB item, 400 KB max). */
   MAX_EVENT_BYTES: envInt({ min: 256, max: 390_000 }).default(350_000),
 });
@@ -55,9 +59,10 @@ export async function handler(event: unknown, context: Context): Promise<Firehos
 
   const byCode: Partial<Record<FailureCode, number>> = {};
   for (const f of outcome.failures) byCode[f.code] = (byCode[f.code] ?? 0) + 1;
-  const arrival = new Map(input.records.map((r) => [r.recordId, r]));
-  for (const f of outcome.failures.slice(0, MAX_LOGGED_FAILURES)) {
-    const raw = arrival.get(f.recordId);
+  const logged = outcome.failures.slice(0, MAX_LOGGED_FAILURES);
+  const byId = logged.length ? new Map(input.records.map((r) => [r.recordId, r])) : undefined;
+  for (const f of logged) {
+    const raw = byId?.get(f.recordId);
     logger.warn('record failed transformation', {
       recordId: f.recordId,
       code: f.code,

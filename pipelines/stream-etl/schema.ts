@@ -5,7 +5,7 @@
 //   1. `parseEventRecord` is a pure function of the record's content (same input → same output),
 //   2. the normalised record has `eventId`, `source`, `type`, `time` (ISO-8601 UTC) at the top level,
 //   3. `eventKeys` is deterministic, so redelivery never creates a second item.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Earliest and latest instants accepted, so that every normalised time has a 4-digit year. */
@@ -86,19 +86,37 @@ export function parseEventRecord(value: unknown): ParseResult {
  * or its time as epoch ms once and ISO once) gets the same id, so it lands on the same table item.
  */
 export function deriveEventId(body: Omit<NormalisedEvent, 'eventId'>): string {
-  const canonical = canonicalJson([body.source, body.type, body.time, body.data]);
-  return createHash('sha256').update(canonical).digest('hex');
+  // crypto.hash: the one-shot form (Node ≥ 20.12, Lambda's nodejs22.x), cheaper than createHash per record.
+  return hash('sha256', canonicalJson([body.source, body.type, body.time, body.data]), 'hex');
 }
 
-/** JSON with object keys sorted, so that equal values always serialise to equal text. */
+/**
+ * Canonical JSON: equal values always serialise to equal text, whatever order their object keys came in.
+ * Built as a copy with every object's keys inserted in sorted order, then serialised by the native
+ * JSON.stringify (measured faster than building the string in JavaScript). Key order in the text is the
+ * one the language defines for objects: integer-like keys ascending first, then the others sorted.
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  return JSON.stringify(sortedCopy(value)) ?? 'null';
+}
+
+function sortedCopy(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = sortedCopy(value[i]);
+    return out;
+  }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  const keys = Object.keys(obj);
+  if (keys.length > 1) keys.sort();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    // defineProperty, not assignment: a `__proto__` key from JSON.parse must stay a plain property.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: sortedCopy(obj[k]), enumerable: true });
+    else out[k] = sortedCopy(obj[k]);
+  }
+  return out;
 }
 
 /** The events table's keys: one item per (source, time, eventId), whatever path the record took. */

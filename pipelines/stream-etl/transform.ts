@@ -10,7 +10,9 @@ export interface TransformOptions {
   dropTypes: ReadonlySet<string>;
   /**
    * Upper bound on the UTF-8 size of the serialised response. Lambda refuses a synchronous response
-   * above 6 MB; the default leaves headroom under 6,000,000 bytes.
+   * above 6,291,556 bytes ("Response payload size exceeded maximum allowed payload size"); the default,
+   * 6 MiB, stays just under it. Keep it at least as large as the biggest request Firehose can send (the
+   * same 6 MB cap), so that every record's fallback answer always fits.
    */
   maxResponseBytes: number;
   /**
@@ -20,9 +22,12 @@ export interface TransformOptions {
   maxEventBytes: number;
 }
 
+/** 6 MiB: just under Lambda's enforced synchronous response cap of 6,291,556 bytes. */
+export const LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024;
+
 export const DEFAULT_TRANSFORM_OPTIONS: TransformOptions = {
   dropTypes: new Set(['heartbeat']),
-  maxResponseBytes: 5_800_000,
+  maxResponseBytes: LAMBDA_RESPONSE_LIMIT,
   maxEventBytes: 350_000,
 };
 
@@ -95,6 +100,28 @@ const entrySize = (idBytes: number, result: string, dataLength: number, metaByte
   // {"recordId":<id>,"result":"<result>","data":"<data>"<meta>} plus a separating comma
   12 + idBytes + 11 + result.length + 10 + dataLength + 1 + metaBytes + 1 + 1;
 
+/** UTF-8 size of a string as JSON; Firehose record ids are plain ASCII, so that case is quick. */
+function jsonBytes(s: string): number {
+  return /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(s) ? s.length + 2 : Buffer.byteLength(JSON.stringify(s));
+}
+
+type Metadata = NonNullable<FirehoseResponseRecord['metadata']>;
+/** Partition metadata per (type, day), shared between records: batches repeat a few of each. */
+function metadataCache() {
+  const cache = new Map<string, { metadata: Metadata; bytes: number }>();
+  return (event: NormalisedEvent) => {
+    const keys = partitionKeys(event);
+    const id = `${keys.type}\u0000${keys.dt}`;
+    let hit = cache.get(id);
+    if (!hit) {
+      const metadata = { partitionKeys: keys };
+      hit = { metadata, bytes: 12 + Buffer.byteLength(JSON.stringify(metadata)) }; // ,"metadata":{...}
+      cache.set(id, hit);
+    }
+    return hit;
+  };
+}
+
 /** Transforms one Firehose batch. Pure: no I/O, no clock, no randomness. */
 export function transformRecords(
   records: readonly InputRecord[],
@@ -103,6 +130,7 @@ export function transformRecords(
   const n = records.length;
   const failures: RecordFailure[] = [];
   const counts = { ok: 0, dropped: 0, failed: 0 };
+  const metadataFor = metadataCache();
 
   // Pass 1: judge every record and size its answer. Dropped and ProcessingFailed answers carry the
   // original data, so they are never larger than the ProcessingFailed fallback for that record.
@@ -112,15 +140,14 @@ export function transformRecords(
   let total = n ? ENVELOPE - 1 : ENVELOPE; // the last entry has no trailing comma
   for (let i = 0; i < n; i++) {
     const rec = records[i]!;
-    const idBytes = Buffer.byteLength(JSON.stringify(rec.recordId));
+    const idBytes = jsonBytes(rec.recordId);
     fallback[i] = entrySize(idBytes, 'ProcessingFailed', rec.data.length, 0);
     const verdict = judgeRecord(Buffer.from(rec.data, 'base64'), options);
     if (verdict.kind === 'ok') {
       const data = verdict.line.toString('base64');
-      const metadata = { partitionKeys: partitionKeys(verdict.event) };
-      const metaBytes = 12 + Buffer.byteLength(JSON.stringify(metadata)); // ,"metadata":{...}
-      out[i] = { recordId: rec.recordId, result: 'Ok', data, metadata };
-      size[i] = entrySize(idBytes, 'Ok', data.length, metaBytes);
+      const meta = metadataFor(verdict.event);
+      out[i] = { recordId: rec.recordId, result: 'Ok', data, metadata: meta.metadata };
+      size[i] = entrySize(idBytes, 'Ok', data.length, meta.bytes);
     } else if (verdict.kind === 'dropped') {
       out[i] = { recordId: rec.recordId, result: 'Dropped', data: rec.data };
       size[i] = entrySize(idBytes, 'Dropped', rec.data.length, 0);
