@@ -46,7 +46,10 @@ function expectDeliveredOnce(delivered: Buffer[], n: number, reported: number[])
 describe('stream producer', () => {
   it('resends only failed records until all are delivered exactly once', async () => {
     let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const { server, client } = await setup({
       // ~30% of records fail on each attempt, and the 3rd call fails as a whole (throttled).
       failRecord: () => (random() < 0.3 ? 'ServiceUnavailableException' : undefined),
