@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM flushes every Firehose buffer and waits for running functions before exiting, so that
 // no accepted record is lost. LOCAL_PIPELINES_MODULE (a module exporting `pipelines`) replaces
 // pipelines/index.ts, e.g. for tests.
+import './quiet-warnings.ts';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PipelineDefinition } from '../../pipelines/types.ts';

@@ -1,6 +1,7 @@
 // Runs inside one worker thread: the local stand-in for one Lambda execution environment. Loads the
 // function's module on the first invocation (the "init" phase), then runs one invocation at a time with a
 // Lambda-shaped context, and reports the JSON-serialised result or the error back to the pool.
+import './quiet-warnings.ts';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
@@ -29,8 +30,16 @@ async function loadHandler(): Promise<Handler> {
   try {
     mod = (await import(pathToFileURL(data.entryPath).href)) as Record<string, unknown>;
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new InitError('Runtime.ImportModuleError', `Error: Cannot load module '${data.entry}': ${reason}`);
+    // As Lambda reports init failures: a missing module or syntax error is Runtime.ImportModuleError /
+    // Runtime.UserCodeSyntaxError; an exception thrown at cold start (e.g. bad config) keeps its own name.
+    const e: NodeJS.ErrnoException = err instanceof Error ? err : new Error(String(err));
+    const type =
+      e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND'
+        ? 'Runtime.ImportModuleError'
+        : e.name === 'SyntaxError' || e.name === 'TransformError'
+          ? 'Runtime.UserCodeSyntaxError'
+          : e.name || 'Error';
+    throw new InitError(type, `Error: Cannot load module '${data.entry}': ${e.message}`);
   }
   const candidate =
     mod[data.handlerName] ?? (mod.default as Record<string, unknown> | undefined)?.[data.handlerName];
