@@ -1,6 +1,6 @@
 // Rendering with real images: the shared photos and generated images that each carry one difficulty.
 // Assertions read the output back with sharp: sizes, formats, pixels, frames and metadata.
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { inspectImage, RejectedImageError, sniffFormat } from '../../pipelines/image-resize/inspect.ts';
 import { type RenderedVariant, renderVariants } from '../../pipelines/image-resize/render.ts';
@@ -68,6 +68,19 @@ describe('real photos', () => {
     const direct = await sharp(input).resize(1600).jpeg().toBuffer();
     close(await meanColour(get(outputs, 'large').body), await meanColour(direct), 2);
     close(await meanColour(get(outputs, 'medium').body), await meanColour(direct), 2);
+  });
+});
+
+describe('accepted formats', () => {
+  it.each([
+    ['avif', (img: Sharp) => img.avif({ quality: 50, effort: 0 })],
+    ['tiff', (img: Sharp) => img.tiff()],
+    ['greyscale jpeg', (img: Sharp) => img.greyscale().jpeg()],
+  ] as const)('%s input gives every variant', async (_label, encode) => {
+    const input = await encode(sharp(photo('autumn.jpg')).resize(1000)).toBuffer();
+    const { outputs } = await render(input);
+    const sizes = await Promise.all(outputs.map(async (o) => (await sharp(o.body).metadata()).width));
+    expect(sizes).toEqual([200, 800, 1000]);
   });
 });
 
