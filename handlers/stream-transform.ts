@@ -68,7 +68,8 @@ export async function handler(event: unknown, context: Context): Promise<Firehos
       code: f.code,
       reason: f.reason,
       approximateArrivalTimestamp: raw?.approximateArrivalTimestamp,
-      // Lets an operator find the record's rawData under the error prefix without logging the data.
+      // sha256 of the base64 text, i.e. of the `rawData` field of the record's error-prefix object, so an
+      // operator can find it there without the data itself appearing in logs.
       rawDataSha256: raw ? createHash('sha256').update(raw.data).digest('hex') : undefined,
     });
   }

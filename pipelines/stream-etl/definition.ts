@@ -44,7 +44,9 @@ export const streamEtl: PipelineDefinition = {
       sizing:
         'CPU bound on JSON parse/validate of up to 6 MB per invocation; 1 GB gives a fuller vCPU. Firehose ' +
         'allows up to 5 minutes; 2 minutes is ample and fails fast on a hang.',
-      environment: {},
+      // Record types answered with Dropped (comma-separated; empty drops nothing). Other settings and
+      // their defaults: MAX_RESPONSE_BYTES (6 MiB), MAX_EVENT_BYTES (350,000); see the pipeline README.
+      environment: { DROP_TYPES: 'heartbeat' },
       access: [],
     },
     {
