@@ -146,6 +146,26 @@ describe('SNS deliveries', () => {
   });
 });
 
+describe('concurrency', () => {
+  it('runs at most reservedConcurrency invocations of a function at once', async () => {
+    for (let i = 0; i < 12; i++) {
+      await sns.send(
+        new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:busy-topic', Message: `m${i}` }),
+      );
+    }
+    await cloud.settle();
+    const lines = (await captured('two-at-a-time')) as unknown as Array<{ phase: 'start' | 'end' }>;
+    expect(lines).toHaveLength(24);
+    let running = 0;
+    let peak = 0;
+    for (const l of lines) {
+      running += l.phase === 'start' ? 1 : -1;
+      peak = Math.max(peak, running);
+    }
+    expect(peak).toBe(2);
+  });
+});
+
 describe('failures', () => {
   it('a handler that throws is retried twice, then lands in the DLQ with its event and error', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'doomed', Key: 'boom.txt', Body: 'x' }));
