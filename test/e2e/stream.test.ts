@@ -4,51 +4,34 @@
 // exactly the valid records in `lake` (GZIP NDJSON under events/type=…/dt=…/) and in the `events` table,
 // the invalid ones under the error prefix in Firehose's processing-failed format, and no duplicate item
 // after the same batch is sent again.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
 import { putRecords } from '../../pipelines/stream-etl/producer.ts';
 import { eventKeys, parseEventRecord, partitionKeys } from '../../pipelines/stream-etl/schema.ts';
+import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 
 const TOTAL = 10_000;
 const INVALID = 100; // 1%
 const HEARTBEATS = 50;
 
-let cloud: LocalCloud;
-let dataDir: string;
+let cloud: TestCloud;
 let s3: S3Client;
 let dynamo: DynamoDBClient;
 let firehose: FirehoseClient;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'stream-e2e-'));
-  cloud = await startLocalCloud({
-    port: 0,
-    dataDir,
-    quiet: true,
-    firehoseBuffer: { sizeBytes: 512 * 1024, intervalMs: 200 },
-    asyncRetryDelayMs: 100,
-  });
-  const config = {
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
-  s3 = new S3Client({ ...config, forcePathStyle: true });
-  dynamo = new DynamoDBClient(config);
-  firehose = new FirehoseClient(config);
+  cloud = await startTestCloud({ firehoseBuffer: { sizeBytes: 512 * 1024, intervalMs: 200 } });
+  s3 = new S3Client(cloud.clientConfig);
+  dynamo = new DynamoDBClient(cloud.clientConfig);
+  firehose = new FirehoseClient(cloud.clientConfig);
 });
 
 afterAll(async () => {
   await cloud?.stop();
   for (const c of [s3, dynamo, firehose]) c?.destroy();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 /** The input: valid records (some with eventId, some without, varied types and time forms), 1% invalid. */
@@ -186,7 +169,6 @@ describe('stream pipeline end to end (local cloud)', () => {
     expect(again.size).toBe(expected.size);
     expect([...again.values()].every((n) => n === 1)).toBe(true);
 
-    const dlq = (await (await fetch(`${cloud.endpoint}/_local/dlq`)).json()) as unknown[];
-    expect(dlq).toEqual([]);
+    expect(await cloud.local('dlq')).toEqual([]);
   }, 60_000);
 });
