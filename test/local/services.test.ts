@@ -1,5 +1,9 @@
 // The local cloud's wire protocols, driven only with the AWS SDK v3: S3 (via s3rver), DynamoDB (via
 // dynalite), SNS and Firehose (our own), including AWS's error codes and Firehose's limits.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeDeliveryStreamCommand,
@@ -39,10 +43,13 @@ let s3: S3Client;
 let ddb: DynamoDBClient;
 let sns: SNSClient;
 let fh: FirehoseClient;
+let captureDir: string;
 
 beforeAll(async () => {
+  captureDir = await mkdtemp(path.join(tmpdir(), 'local-cloud-services-'));
   cloud = await startTestCloud({
     pipelines: [testPipeline],
+    env: { CAPTURE_DIR: captureDir },
     firehoseBuffer: { sizeBytes: 64 * 1024 * 1024, intervalMs: 60_000 },
   });
   s3 = new S3Client(cloud.clientConfig);
@@ -54,6 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of [s3, ddb, sns, fh]) c?.destroy();
   await cloud?.stop();
+  if (captureDir) await rm(captureDir, { recursive: true, force: true });
 });
 
 async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
