@@ -160,7 +160,10 @@ export async function renderVariants(
         );
         intermediates.push(own);
       }
-      encodes.push(encode(own, variant, geometry.output, info));
+      const encoded = encode(own, variant, geometry.output, info);
+      // Observed now so that, if a later step throws first, this one's failure is not an unhandled rejection.
+      encoded.catch(() => undefined);
+      encodes.push(encoded);
     }
     const settled = await Promise.allSettled(encodes);
     const failed = settled.find((s) => s.status === 'rejected');
@@ -171,13 +174,8 @@ export async function renderVariants(
   } catch (err) {
     if (err instanceof RejectedImageError) throw err;
     // The header was fine but the pixel data is not (truncated, corrupt): a property of the upload.
-    throw new RejectedImageError(
-      'corrupt',
-      `cannot decode the ${info.format} data: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    const detail = `cannot decode the ${info.format} data: ${(err as Error).message}`;
+    throw new RejectedImageError('corrupt', detail, { cause: err });
   }
 }
 
