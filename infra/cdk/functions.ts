@@ -1,7 +1,7 @@
 // Builds one Lambda function from a FunctionSpec: NodejsFunction bundled by the local esbuild (never Docker)
 // as ESM for nodejs22.x on arm64, its own log group and least-privilege role, sizing from the spec, native
 // modules installed for linux-arm64, and, for asynchronous triggers, retries plus an on-failure queue.
-import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -121,7 +121,3 @@ export function buildFunction(scope: Construct, spec: FunctionSpec, opts: Functi
   });
   return { spec, fn, role, logGroup, dlq };
 }
-
-/** Returns the stack-unique logical id of a construct's CloudFormation resource (tests and docs use it). */
-export const logicalIdOf = (c: Construct): string =>
-  Stack.of(c).getLogicalId((c.node.defaultChild ?? c) as CfnResource);

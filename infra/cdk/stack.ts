@@ -125,7 +125,7 @@ export class EventPipelinesStack extends Stack {
         masterKey: topicKey,
         enforceSSL: true,
       });
-      res.topics.set(spec.name, unique(res.topics, spec.name, 'topic', topic));
+      res.topics.set(spec.name, topic);
       new CfnOutput(this, `Topic${pascal(spec.name)}Arn`, {
         value: topic.topicArn,
         description: spec.description,
@@ -141,7 +141,7 @@ export class EventPipelinesStack extends Stack {
         ...(spec.ttlAttribute ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
         removalPolicy: RemovalPolicy.RETAIN,
       });
-      res.tables.set(spec.name, unique(res.tables, spec.name, 'table', table));
+      res.tables.set(spec.name, table);
       new CfnOutput(this, `Table${pascal(spec.name)}Name`, {
         value: table.tableName,
         description: spec.description,
@@ -155,7 +155,7 @@ export class EventPipelinesStack extends Stack {
             description: `${spec.description}. Set its value after deploy (see infra/cdk/README.md).`,
             removalPolicy: RemovalPolicy.RETAIN,
           });
-      res.secrets.set(spec.name, unique(res.secrets, spec.name, 'secret', secret));
+      res.secrets.set(spec.name, secret);
       new CfnOutput(this, `Secret${pascal(spec.name)}Arn`, {
         value: secret.secretArn,
         description: spec.description,
@@ -196,7 +196,7 @@ export class EventPipelinesStack extends Stack {
       logRetention,
       reservedConcurrency: settings.reservedConcurrency,
     });
-    res.functions.set(spec.id, unique(res.functions, spec.id, 'function', built));
+    res.functions.set(spec.id, built);
     for (const { resource, mode } of spec.access) this.grant(built, resource, mode, res, spec);
   }
 
@@ -212,7 +212,7 @@ export class EventPipelinesStack extends Stack {
       serverAccessLogsPrefix: `s3/${spec.name}/`,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    res.buckets.set(spec.name, unique(res.buckets, spec.name, 'bucket', bucket));
+    res.buckets.set(spec.name, bucket);
     new CfnOutput(this, `${id}Name`, { value: bucket.bucketName, description: spec.description });
     if (!spec.cdn) return;
     const domain = settings.cdnDomains[spec.name];
@@ -297,7 +297,7 @@ export class EventPipelinesStack extends Stack {
         loggingConfig: new firehose.EnableLogging(logGroup),
       }),
     });
-    res.streams.set(spec.name, unique(res.streams, spec.name, 'stream', stream));
+    res.streams.set(spec.name, stream);
     res.streamWiring.set(spec.name, { bucket: spec.destination.bucket, processor: spec.processor });
     new CfnOutput(this, `${id}Name`, { value: stream.deliveryStreamName, description: spec.description });
   }
@@ -394,11 +394,6 @@ function need<T>(map: Map<string, T>, name: string, where: string): T {
   const v = map.get(name);
   if (v === undefined) throw new Error(`${where}: no pipeline declares "${name}"`);
   return v;
-}
-
-function unique<T>(map: Map<string, unknown>, name: string, kind: string, value: T): T {
-  if (map.has(name)) throw new Error(`two pipelines declare a ${kind} named "${name}"`);
-  return value;
 }
 
 /** Fails on a logical name declared twice, before constructs with clashing ids are created. */
