@@ -90,7 +90,14 @@ export async function* objectLines(body: AsyncIterable<Uint8Array>): AsyncGenera
   const source = Readable.from(all(), { objectMode: false });
   const stream = gzip ? source.pipe(createGunzip()) : source;
   if (gzip) source.on('error', (err) => stream.destroy(err));
-  yield* createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    yield* createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  } finally {
+    // When the consumer stops early (a failed write), release the body (an open HTTP response) too.
+    stream.destroy();
+    source.destroy();
+    await iterator.return?.();
+  }
 }
 
 export interface WriteOptions {

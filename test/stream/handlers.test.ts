@@ -2,7 +2,7 @@
 // through the SDK's standard AWS_ENDPOINT_URL_<SERVICE> variables: the transform honours DROP_TYPES and
 // rejects a malformed event; the loader loads an object's good lines while reporting bad ones without
 // failing, ignores keys outside events/, skips a vanished object, and fails when writes cannot complete.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -97,6 +97,18 @@ describe('stream-transform handler', () => {
       [event.records[2]!.recordId, 'Dropped'],
       [event.records[3]!.recordId, 'ProcessingFailed'],
     ]);
+  });
+
+  it("answers every record of AWS's own sample events (non-JSON data → ProcessingFailed)", async () => {
+    const { handler } = await import('../../handlers/stream-transform.ts');
+    for (const name of ['firehose-transform.json', 'firehose-kinesis-source.json']) {
+      const event = JSON.parse(
+        await readFile(new URL(`../fixtures/events/${name}`, import.meta.url), 'utf8'),
+      ) as { records: Array<{ recordId: string }> };
+      const out = await handler(event, context());
+      expect(out.records.map((r) => r.recordId)).toEqual(event.records.map((r) => r.recordId));
+      expect(out.records.every((r) => r.result === 'ProcessingFailed')).toBe(true);
+    }
   });
 
   it('throws a clear error for an event that is not a transformation event', async () => {
