@@ -46,6 +46,7 @@ const metricName: Record<FailureCode, string> = {
   'not-utf8': 'FailedNotUtf8',
   'invalid-json': 'FailedInvalidJson',
   schema: 'FailedSchema',
+  unprocessable: 'FailedUnprocessable',
   'too-large': 'FailedTooLarge',
   'response-limit': 'FailedResponseLimit',
 };

@@ -56,9 +56,15 @@ export function lineToItem(text: string): { ok: true; item: EventItem } | { ok: 
   } catch (err) {
     return { ok: false, reason: `invalid JSON: ${(err as Error).message.slice(0, 200)}` };
   }
-  const parsed = parseEventRecord(value);
-  if (!parsed.ok) return { ok: false, reason: `schema violation: ${parsed.reason}` };
-  const item = toItem(parsed.event);
+  let item: EventItem;
+  try {
+    const parsed = parseEventRecord(value);
+    if (!parsed.ok) return { ok: false, reason: `schema violation: ${parsed.reason}` };
+    item = toItem(parsed.event);
+  } catch (err) {
+    // e.g. data nested so deep that serialising it overflows the stack: a bad line, not a failed object.
+    return { ok: false, reason: `line cannot be processed: ${(err as Error).message.slice(0, 200)}` };
+  }
   const size = itemBytes(item);
   if (size > MAX_ITEM_BYTES)
     return { ok: false, reason: `item is ${size} bytes, above DynamoDB's 400 KB limit` };

@@ -31,7 +31,14 @@ export const DEFAULT_TRANSFORM_OPTIONS: TransformOptions = {
   maxEventBytes: 350_000,
 };
 
-export type FailureCode = 'empty' | 'not-utf8' | 'invalid-json' | 'schema' | 'too-large' | 'response-limit';
+export type FailureCode =
+  | 'empty'
+  | 'not-utf8'
+  | 'invalid-json'
+  | 'schema'
+  | 'unprocessable'
+  | 'too-large'
+  | 'response-limit';
 
 export interface RecordFailure {
   recordId: string;
@@ -80,10 +87,22 @@ export function judgeRecord(bytes: Uint8Array, options: TransformOptions): Verdi
       reason: `invalid JSON: ${(err as Error).message.slice(0, 200)}`,
     };
   }
-  const parsed = parseEventRecord(value);
-  if (!parsed.ok) return { kind: 'failed', code: 'schema', reason: `schema violation: ${parsed.reason}` };
-  if (options.dropTypes.has(parsed.event.type)) return { kind: 'dropped' };
-  const line = Buffer.from(`${JSON.stringify(parsed.event)}\n`, 'utf8');
+  let parsed: ReturnType<typeof parseEventRecord>;
+  let line: Buffer;
+  try {
+    parsed = parseEventRecord(value);
+    if (!parsed.ok) return { kind: 'failed', code: 'schema', reason: `schema violation: ${parsed.reason}` };
+    if (options.dropTypes.has(parsed.event.type)) return { kind: 'dropped' };
+    line = Buffer.from(`${JSON.stringify(parsed.event)}\n`, 'utf8');
+  } catch (err) {
+    // JSON.parse copes with any nesting, but serialising (and canonicalising for eventId) recurses: data
+    // nested thousands of levels deep overflows the stack. That is this record's problem, not the batch's.
+    return {
+      kind: 'failed',
+      code: 'unprocessable',
+      reason: `record cannot be normalised: ${(err as Error).message.slice(0, 200)}`,
+    };
+  }
   if (line.length > options.maxEventBytes) {
     return {
       kind: 'failed',

@@ -139,6 +139,12 @@ describe('stream loader into dynalite', () => {
     }
   });
 
+  it('reports a line nested too deep to serialise as a bad line, not a crash', () => {
+    const depth = 50_000;
+    const deep = `{"eventId":"d","source":"s","type":"t","time":0,"data":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    expect(lineToItem(deep)).toEqual({ ok: false, reason: expect.stringMatching(/cannot be processed/) });
+  });
+
   it('retries UnprocessedItems with backoff, resending only those', async () => {
     const t = await freshTable();
     try {

@@ -155,6 +155,12 @@ const truncatedMultibyte: fc.Arbitrary<Case> = fc.constant({
   expected: { kind: 'failed', code: 'not-utf8' },
 });
 
+// Valid JSON nested so deep that serialising it overflows the stack: failed on its own, batch unharmed.
+const tooDeepCase: fc.Arbitrary<Case> = fc.integer({ min: 20_000, max: 100_000 }).map((depth) => ({
+  bytes: Buffer.from(`{"source":"s","type":"t","time":0,"data":${'['.repeat(depth)}${']'.repeat(depth)}}`),
+  expected: { kind: 'failed', code: 'unprocessable' },
+}));
+
 const anyCase = fc.oneof(
   { weight: 5, arbitrary: validCase },
   { weight: 1, arbitrary: droppedCase },
@@ -163,6 +169,7 @@ const anyCase = fc.oneof(
   { weight: 1, arbitrary: emptyCase },
   { weight: 1, arbitrary: notUtf8Case },
   { weight: 1, arbitrary: truncatedMultibyte },
+  { weight: 1, arbitrary: tooDeepCase },
 );
 
 const batchArb = fc
