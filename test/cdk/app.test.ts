@@ -7,15 +7,25 @@ import path from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/cdk/native-modules.ts';
 import { allFunctions, pipelines } from '../../pipelines/index.ts';
-import { asArray, idOf, ofType, referencedIds, roleStatements, type Synthesized, synth } from './helpers.ts';
+import {
+  asArray,
+  idOf,
+  ofType,
+  referencedIds,
+  removeSynthOutput,
+  roleStatements,
+  type Synthesized,
+  synth,
+} from './helpers.ts';
 
 let s: Synthesized;
 beforeAll(() => {
   s = synth();
 }, 120_000);
+afterAll(removeSynthOutput);
 
 const fnIds = allFunctions().map((f) => f.id);
 const asyncIds = allFunctions()

@@ -1,6 +1,6 @@
 // Helpers for the CDK tests: build the app into a temporary cloud assembly, look up resources by the
 // constructs the stack exposes, and walk IAM policy documents.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { App, CfnResource } from 'aws-cdk-lib';
@@ -30,9 +30,17 @@ export interface CfnTemplate {
  * Synthesizes once. `bundle: false` skips asset bundling (CDK's `aws:cdk:bundling-stacks` context), which
  * keeps tests of settings and wiring fast; the asset tests bundle for real.
  */
+const outdirs: string[] = [];
+
+/** Removes every cloud assembly the tests of this file wrote (call in afterAll). */
+export function removeSynthOutput(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function synth(opts: BuildOptions & { bundle?: boolean } = {}): Synthesized {
   const { bundle = true, context = {}, ...rest } = opts;
   const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-test-'));
+  outdirs.push(outdir);
   const { app, stack } = buildApp({
     ...rest,
     outdir,

@@ -3,11 +3,13 @@
 // other than the real ones (topic/stream references and grants), definition errors, native-module closure.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { NATIVE_DIR, nativeModuleClosure, REPO_ROOT } from '../../infra/cdk/native-modules.ts';
 import { pipelines } from '../../pipelines/index.ts';
 import { type PipelineDefinition, ref } from '../../pipelines/types.ts';
-import { asArray, idOf, ofType, referencedIds, roleStatements, synth } from './helpers.ts';
+import { asArray, idOf, ofType, referencedIds, removeSynthOutput, roleStatements, synth } from './helpers.ts';
+
+afterAll(removeSynthOutput);
 
 const env = (s: ReturnType<typeof synth>, fnId: string) =>
   (
