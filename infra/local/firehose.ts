@@ -9,7 +9,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import type { DeliveryStreamSpec } from '../../pipelines/types.ts';
 import { buildFirehoseTransformEvent, firehoseRecordId } from '../../shared/events/builders.ts';
 import { FirehoseTransformResponseSchema } from '../../shared/events/firehose.ts';
@@ -24,6 +25,8 @@ import {
 import { type FunctionPool, functionArn } from './lambda.ts';
 import { ACCOUNT_ID, bucketArn, REGION, streamArn } from './names.ts';
 import { AwsError, BodyTooLarge, newRequestId, readBody, sendJson, sendJsonError } from './protocol.ts';
+
+const gzipAsync = promisify(gzipCallback);
 
 export const LIMITS = {
   recordsPerBatch: 500,
@@ -391,7 +394,8 @@ export class FirehoseService {
     const written: string[] = [];
     for (const [prefix, parts] of groups) {
       const key = `${prefix.replace(/^\0/, '')}${objectName(s.spec.name, 1, oldest, gzip)}`;
-      const body = gzip ? gzipSync(Buffer.concat(parts)) : Buffer.concat(parts);
+      // Compressed on libuv's thread pool, so a large flush does not stall the edge's event loop.
+      const body = gzip ? await gzipAsync(Buffer.concat(parts)) : Buffer.concat(parts);
       await this.write(s, d.bucket, key, body, parts);
       written.push(key);
     }

@@ -1,7 +1,7 @@
-// S3 on the local cloud: s3rver (in-process, on an internal loopback port, objects under <dataDir>/s3)
-// behind the edge, which streams requests to it (no whole-upload buffering). The edge strips SigV4 auth
-// (s3rver only knows its own demo key; any credentials are accepted locally) and decodes the SDK's
-// `aws-chunked` uploads, which s3rver would otherwise store with the chunk framing. Object changes are
+// S3 on the local cloud: s3rver (objects under <dataDir>/s3), mounted in-process behind the edge, which
+// streams requests to it (no whole-upload buffering). The edge strips SigV4 auth (s3rver only knows its own
+// demo key; any credentials are accepted locally) and decodes the SDK's `aws-chunked` uploads on the way to
+// s3rver's internal loopback port, since s3rver would otherwise store them with the chunk framing. Object changes are
 // observed at s3rver's store (which also sees multi-object deletes, which s3rver emits no event for) and
 // reported as neutral changes; cloud.ts turns them into AWS-shaped notifications.
 import { readFile, stat } from 'node:fs/promises';
@@ -57,6 +57,11 @@ export async function startS3(directory: string, onChange: (c: S3Change) => void
   hookStore(store, onChange);
   const { port } = (await server.run()) as AddressInfo;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  // s3rver is a Koa app: plain requests are handed to it in-process (no second HTTP hop); only
+  // aws-chunked uploads, whose body must be decoded first, go through its loopback port.
+  const inProcess = (
+    server as unknown as { callback(): (req: IncomingMessage, res: ServerResponse) => void }
+  ).callback();
 
   return {
     port,
@@ -66,7 +71,7 @@ export async function startS3(directory: string, onChange: (c: S3Change) => void
     async listBuckets() {
       return (await store.listBuckets()).map((b) => b.name);
     },
-    proxy: (req, res, url) => proxy(req, res, url, port, agent),
+    proxy: (req, res, url) => proxy(req, res, url, port, agent, inProcess),
     async close() {
       agent.destroy();
       const httpServer = (server as unknown as { httpServer?: http.Server }).httpServer;
@@ -161,20 +166,35 @@ const PRESIGN_PARAMS = [
   'X-Amz-Security-Token',
 ];
 
-function proxy(req: IncomingMessage, res: ServerResponse, url: URL, port: number, agent: http.Agent): void {
+function proxy(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  port: number,
+  agent: http.Agent,
+  inProcess: (req: IncomingMessage, res: ServerResponse) => void,
+): void {
+  const presigned = PRESIGN_PARAMS.some((p) => url.searchParams.has(p));
   for (const p of PRESIGN_PARAMS) url.searchParams.delete(p);
   const search = url.searchParams.toString();
   // Keep the path exactly as the client encoded it; URLSearchParams re-encodes only the query.
   const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
-  const headers: http.OutgoingHttpHeaders = { ...req.headers };
-  delete headers.authorization;
-  delete headers.expect;
-  const encodings = String(headers['content-encoding'] ?? '')
+  const encodings = String(req.headers['content-encoding'] ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   const chunked = encodings.includes('aws-chunked');
-  if (chunked) {
+  if (!chunked) {
+    delete req.headers.authorization;
+    delete req.headers.expect;
+    if (presigned) req.url = search ? `${rawPath}?${search}` : rawPath;
+    inProcess(req, res);
+    return;
+  }
+  const headers: http.OutgoingHttpHeaders = { ...req.headers };
+  delete headers.authorization;
+  delete headers.expect;
+  {
     const rest = encodings.filter((e) => e !== 'aws-chunked');
     if (rest.length) headers['content-encoding'] = rest.join(',');
     else delete headers['content-encoding'];
@@ -214,8 +234,7 @@ function proxy(req: IncomingMessage, res: ServerResponse, url: URL, port: number
     res.end(body);
   };
   upstream.on('error', fail);
-  if (chunked) pipeline(req, new AwsChunkedDecoder(), upstream, (err) => err && fail(err));
-  else pipeline(req, upstream, (err) => err && fail(err));
+  pipeline(req, new AwsChunkedDecoder(), upstream, (err) => err && fail(err));
 }
 
 /**
