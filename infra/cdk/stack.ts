@@ -302,7 +302,7 @@ export class EventPipelinesStack extends Stack {
     new CfnOutput(this, `${id}Name`, { value: stream.deliveryStreamName, description: spec.description });
   }
 
-  private addTrigger({ spec, fn }: BuiltFunction, res: PipelineResources): void {
+  private addTrigger({ spec, fn, dlq }: BuiltFunction, res: PipelineResources): void {
     const t = spec.trigger;
     if (t.kind === 's3') {
       const bucket = need(res.buckets, t.bucket, `trigger of ${spec.id}`);
@@ -317,7 +317,9 @@ export class EventPipelinesStack extends Stack {
         }),
       );
     } else if (t.kind === 'sns') {
-      fn.addEventSource(new lambdaEvents.SnsEventSource(need(res.topics, t.topic, `trigger of ${spec.id}`)));
+      // The function's DLQ also catches what SNS itself could not hand to Lambda after its own retries.
+      const topic = need(res.topics, t.topic, `trigger of ${spec.id}`);
+      fn.addEventSource(new lambdaEvents.SnsEventSource(topic, dlq ? { deadLetterQueue: dlq } : {}));
     } else if (!res.streams.has(t.stream)) {
       throw new Error(
         `function ${spec.id} is the transform of stream ${t.stream}, which no pipeline declares`,

@@ -187,6 +187,10 @@ describe('wiring', () => {
       Protocol: 'lambda',
       TopicArn: { Ref: idOf(s, s.stack.resources.topics.get('alarms')!) },
       Endpoint: { 'Fn::GetAtt': [fnLogicalId('alarm-to-slack'), 'Arn'] },
+      // what SNS cannot deliver after its own retries lands in the function's DLQ too
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [idOf(s, built('alarm-to-slack').dlq!), 'Arn'] },
+      },
     });
   });
 
