@@ -5,7 +5,13 @@
 // to silence) when normalised output would not fit.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, deriveEventId, partitionType } from '../../pipelines/stream-etl/schema.ts';
+import {
+  canonicalJson,
+  deriveEventId,
+  EventRecordSchema,
+  partitionType,
+  quickAccepts,
+} from '../../pipelines/stream-etl/schema.ts';
 import {
   DEFAULT_TRANSFORM_OPTIONS,
   type InputRecord,
@@ -297,6 +303,62 @@ describe('stream transform contract (property-based)', () => {
         );
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('schema quick check', () => {
+  const wire = validFields.map((f) => ({
+    eventId: f.eventId,
+    source: f.source,
+    type: f.type,
+    time: f.time.wire,
+    data: f.data,
+  }));
+  const nearIso = fc
+    .tuple(fc.integer({ min: MIN_MS, max: MAX_MS }), fc.nat({ max: 29 }), fc.string({ maxLength: 2 }))
+    .map(([ms, at, junk]) => {
+      const iso = new Date(ms).toISOString();
+      return `${iso.slice(0, at)}${junk}${iso.slice(at + junk.length)}`; // ISO with a few characters changed
+    });
+  const mutated = fc
+    .tuple(
+      wire,
+      fc.constantFrom('eventId', 'source', 'type', 'time', 'data', 'extra'),
+      fc.oneof(
+        fc.anything(),
+        nearIso,
+        fc.string({ maxLength: 300 }),
+        fc.double(),
+        fc.integer(),
+        fc.constantFrom(
+          undefined,
+          '',
+          'x'.repeat(257),
+          -62167219200001,
+          253402300800000,
+          '2024-02-29T00:00:00Z',
+          '2023-02-29T00:00:00Z',
+        ),
+      ),
+    )
+    .map(([w, key, v]) => ({ ...w, [key]: v }) as unknown);
+
+  it('accepts valid records without zod', () => {
+    fc.assert(
+      fc.property(wire, (w) => {
+        expect(quickAccepts(JSON.parse(JSON.stringify(w)))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('accepts nothing that the zod schema rejects', () => {
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.anything(), wire), (v) => {
+        if (quickAccepts(v)) expect(EventRecordSchema.safeParse(v).success).toBe(true);
+      }),
+      { numRuns: 3_000 },
     );
   });
 });
