@@ -125,8 +125,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       );
     }
   };
+  // If anything below fails (port in use, corrupt data dir), close what already started, so that a
+  // failed start leaves no servers behind in the calling process.
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const failStart = async (err: unknown): Promise<never> => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    throw err;
+  };
   const s3 = await startS3(path.join(dataDir, 's3'), onS3Change);
-  const dynamo = await startDynamo(path.join(dataDir, 'dynamodb'));
+  cleanups.push(() => s3.close());
+  const dynamo = await startDynamo(path.join(dataDir, 'dynamodb')).catch(failStart);
+  cleanups.push(() => dynamo.close());
   const sns = new SnsService(dataDir, (sub, msg) => {
     if (sub.Protocol !== 'lambda') return;
     const fn = resources.functions.find((f) => functionArn(f.id) === sub.Endpoint);
@@ -150,7 +159,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       }),
     );
   });
-  await sns.load();
+  await sns.load().catch(failStart);
 
   const internalS3 = new S3Client({
     endpoint: `http://127.0.0.1:${s3.port}`,
@@ -250,7 +259,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(requestedPort, host, () => resolve());
-  });
+  }).catch(failStart);
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
   const port = (server.address() as AddressInfo).port;
   const endpoint = `http://${host}:${port}`;
 
@@ -287,12 +297,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const missingHandlers = [...pools.values()].filter((p) => !p.moduleExists).map((p) => p.config.id);
 
   // Resources and subscriptions.
-  for (const b of resources.buckets) await s3.ensureBucket(b.name);
-  for (const t of resources.tables) await dynamo.ensureTable(t);
-  for (const t of resources.topics) await sns.createTopic(t.name);
-  for (const fn of resources.functions) {
-    if (fn.trigger.kind === 'sns')
-      await sns.subscribe(topicArn(fn.trigger.topic), 'lambda', functionArn(fn.id));
+  cleanups.push(() => Promise.all([...pools.values()].map((p) => p.close())));
+  try {
+    for (const b of resources.buckets) await s3.ensureBucket(b.name);
+    for (const t of resources.tables) await dynamo.ensureTable(t);
+    for (const t of resources.topics) await sns.createTopic(t.name);
+    for (const fn of resources.functions) {
+      if (fn.trigger.kind === 'sns')
+        await sns.subscribe(topicArn(fn.trigger.topic), 'lambda', functionArn(fn.id));
+    }
+  } catch (err) {
+    await failStart(err);
   }
   ready = true;
 
