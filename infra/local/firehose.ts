@@ -348,62 +348,81 @@ export class FirehoseService {
         } else ok.push({ record: r.record, data: r.data, keys: r.keys });
       }
     }
-    const oldest = new Date(Math.min(...batch.map((r) => r.arrival)));
-    const groups = new Map<string, Buffer[]>();
+    // Records with the same partition keys share an object; each object's prefix is evaluated with the
+    // arrival time of its oldest record, as Firehose does for !{timestamp:…}.
+    const partitions = new Map<string, { keys?: Record<string, string>; items: typeof ok }>();
     for (const o of ok) {
-      let prefix: string;
+      const id = JSON.stringify(Object.entries(o.keys ?? {}).sort());
+      const p = partitions.get(id) ?? { keys: o.keys, items: [] };
+      p.items.push(o);
+      partitions.set(id, p);
+    }
+    const objects: Array<{ prefix: string; parts: Buffer[]; oldest: number }> = [];
+    for (const p of partitions.values()) {
+      const oldest = Math.min(...p.items.map((o) => o.record.arrival));
       try {
-        prefix = evaluatePrefix(d.prefix || DEFAULT_PREFIX, { timestamp: oldest, partitionKeys: o.keys });
+        const prefix = evaluatePrefix(d.prefix || DEFAULT_PREFIX, {
+          timestamp: new Date(oldest),
+          partitionKeys: p.keys,
+        });
+        objects.push({ prefix, parts: p.items.map((o) => o.data), oldest });
       } catch (err) {
         if (!(err instanceof PrefixError)) throw err;
-        errors.push({
-          type: 'partitioning-failed',
-          record: o.record,
-          errorCode: 'DynamicPartitioning.MetadataExtractionFailed',
-          errorMessage: err.message,
-          attemptsMade: 1,
-          attemptEnding: Date.now(),
-        });
-        continue;
+        for (const o of p.items) {
+          errors.push({
+            type: 'partitioning-failed',
+            record: o.record,
+            errorCode: 'DynamicPartitioning.MetadataExtractionFailed',
+            errorMessage: err.message,
+            attemptsMade: 1,
+            attemptEnding: Date.now(),
+          });
+        }
       }
-      const list = groups.get(prefix) ?? [];
-      list.push(o.data);
-      groups.set(prefix, list);
     }
-    for (const e of errors) {
+    const partitionFailures = errors.filter((e) => e.type === 'partitioning-failed').length;
+    for (const type of new Set(errors.map((e) => e.type))) {
+      const ofType = errors.filter((e) => e.type === type);
+      const oldest = Math.min(...ofType.map((e) => e.record.arrival));
       const prefix = evaluatePrefix(d.errorPrefix || DEFAULT_ERROR_PREFIX, {
-        timestamp: oldest,
-        errorOutputType: e.type,
+        timestamp: new Date(oldest),
+        errorOutputType: type,
       });
-      const line = Buffer.from(
-        `${JSON.stringify({
-          attemptsMade: e.attemptsMade,
-          arrivalTimestamp: e.record.arrival,
-          errorCode: e.errorCode,
-          errorMessage: e.errorMessage,
-          attemptEndingTimestamp: e.attemptEnding,
-          rawData: e.record.data.toString('base64'),
-          lambdaArn: functionArn(s.spec.processor),
-        })}\n`,
+      const parts = ofType.map((e) =>
+        Buffer.from(
+          `${JSON.stringify({
+            attemptsMade: e.attemptsMade,
+            arrivalTimestamp: e.record.arrival,
+            errorCode: e.errorCode,
+            errorMessage: e.errorMessage,
+            attemptEndingTimestamp: e.attemptEnding,
+            rawData: e.record.data.toString('base64'),
+            lambdaArn: functionArn(s.spec.processor),
+          })}\n`,
+        ),
       );
-      const list = groups.get(`\0${prefix}`) ?? [];
-      list.push(line);
-      groups.set(`\0${prefix}`, list);
+      objects.push({ prefix, parts, oldest });
     }
     const gzip = d.compression === 'GZIP';
     const written: string[] = [];
-    for (const [prefix, parts] of groups) {
-      const key = `${prefix.replace(/^\0/, '')}${objectName(s.spec.name, 1, oldest, gzip)}`;
+    for (const o of objects) {
+      const key = `${o.prefix}${objectName(s.spec.name, 1, new Date(o.oldest), gzip)}`;
       // Compressed on libuv's thread pool, so a large flush does not stall the edge's event loop.
-      const body = gzip ? await gzipAsync(Buffer.concat(parts)) : Buffer.concat(parts);
-      await this.write(s, d.bucket, key, body, parts);
+      const body = gzip ? await gzipAsync(Buffer.concat(o.parts)) : Buffer.concat(o.parts);
+      await this.write(s, d.bucket, key, body, o.parts);
       written.push(key);
     }
-    const report = { stream: s.spec.name, objects: written, ok: ok.length, dropped, failed: errors.length };
+    const report = {
+      stream: s.spec.name,
+      objects: written,
+      ok: ok.length - partitionFailures,
+      dropped,
+      failed: errors.length,
+    };
     this.deliveries.push(report);
     if (this.deliveries.length > 100) this.deliveries.shift();
     this.opts.log(
-      `firehose ${s.spec.name} ▸ ${batch.length} records: ${report.ok - countPartitionFailures(errors)} ok, ${dropped} dropped, ${errors.length} failed → ${written.length} object(s) in s3://${d.bucket}/`,
+      `firehose ${s.spec.name} ▸ ${batch.length} records: ${report.ok} ok, ${dropped} dropped, ${errors.length} failed → ${written.length} object(s) in s3://${d.bucket}/`,
     );
   }
 
@@ -490,10 +509,6 @@ export class FirehoseService {
     }
     return { error: { ...last, attemptsMade: LIMITS.invocationAttempts, attemptEnding: Date.now() } };
   }
-}
-
-function countPartitionFailures(errors: ErrorLine[]): number {
-  return errors.filter((e) => e.type === 'partitioning-failed').length;
 }
 
 function decodeData(data: unknown, field: string): Buffer {

@@ -1,9 +1,9 @@
 // S3 on the local cloud: s3rver (objects under <dataDir>/s3), mounted in-process behind the edge, which
 // streams requests to it (no whole-upload buffering). The edge strips SigV4 auth (s3rver only knows its own
-// demo key; any credentials are accepted locally) and decodes the SDK's `aws-chunked` uploads on the way to
-// s3rver's internal loopback port, since s3rver would otherwise store them with the chunk framing. Object changes are
-// observed at s3rver's store (which also sees multi-object deletes, which s3rver emits no event for) and
-// reported as neutral changes; cloud.ts turns them into AWS-shaped notifications.
+// demo key; any credentials are accepted locally) and decodes the SDK's `aws-chunked` uploads on the way
+// to s3rver's internal loopback port, since s3rver would otherwise store them with the chunk framing.
+// Object changes are observed at s3rver's store (which also sees multi-object deletes, which s3rver emits
+// no event for) and reported as neutral changes; cloud.ts turns them into AWS-shaped notifications.
 import { readFile, stat } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
