@@ -97,7 +97,7 @@ async function transformBench(): Promise<BenchResult[]> {
   const { a, b } = await timeAlternating(
     async () => transformRecords(event.records, DEFAULT_TRANSFORM_OPTIONS),
     async () => floorTransform(event.records),
-    9,
+    15,
   );
 
   // The handler adds zod validation of the whole event (base64 check per record), logging and metrics.
@@ -121,7 +121,7 @@ async function transformBench(): Promise<BenchResult[]> {
   const h = await timeAlternating(
     async () => handler(event, ctx),
     async () => floorTransform(event.records),
-    5,
+    9,
   );
 
   const perSec = (ms: number) => (n / ms) * 1000;
