@@ -64,14 +64,26 @@ export function formatJavaDate(d: Date, pattern: string): string {
   for (let i = 0; i < pattern.length; ) {
     const c = pattern[i]!;
     if (c === "'") {
-      const end = pattern.indexOf("'", i + 1);
-      if (end === i + 1) {
+      // Quoted literal text; a doubled quote is a quote, inside or outside the literal.
+      if (pattern[i + 1] === "'") {
         out += "'";
         i += 2;
         continue;
       }
-      out += pattern.slice(i + 1, end === -1 ? undefined : end);
-      i = end === -1 ? pattern.length : end + 1;
+      i++;
+      while (i < pattern.length) {
+        if (pattern[i] === "'") {
+          if (pattern[i + 1] === "'") {
+            out += "'";
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        out += pattern[i];
+        i++;
+      }
       continue;
     }
     if (!/[A-Za-z]/.test(c)) {

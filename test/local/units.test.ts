@@ -1,0 +1,98 @@
+// Pure pieces of the local cloud: Firehose prefix evaluation (Java DateTimeFormatter patterns, partition
+// keys, error output type), object naming, and the aws-chunked decoder under arbitrary chunk boundaries.
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  evaluatePrefix,
+  formatJavaDate,
+  objectName,
+  PrefixError,
+  validatePrefix,
+} from '../../infra/local/firehose-prefix.ts';
+import { AwsChunkedDecoder } from '../../infra/local/s3.ts';
+
+const at = new Date(Date.UTC(2024, 1, 3, 4, 5, 6, 78));
+
+describe('Firehose prefixes', () => {
+  it('formats timestamps like java.time DateTimeFormatter, in UTC', () => {
+    expect(formatJavaDate(at, 'yyyy-MM-dd')).toBe('2024-02-03');
+    expect(formatJavaDate(at, 'yyyy/MM/dd/HH')).toBe('2024/02/03/04');
+    expect(formatJavaDate(at, "yyyy'-'MM'-'dd'T'HH:mm:ss.SSS")).toBe('2024-02-03T04:05:06.078');
+    expect(formatJavaDate(at, "'it''s' yy")).toBe("it's 24");
+    expect(() => formatJavaDate(at, 'EEE')).toThrow(PrefixError);
+  });
+
+  it('evaluates partition keys, timestamps and the error output type', () => {
+    expect(
+      evaluatePrefix('events/type=!{partitionKeyFromLambda:type}/dt=!{timestamp:yyyy-MM-dd}/', {
+        timestamp: at,
+        partitionKeys: { type: 'click' },
+      }),
+    ).toBe('events/type=click/dt=2024-02-03/');
+    expect(
+      evaluatePrefix('errors/!{firehose:error-output-type}/!{timestamp:yyyy}/', {
+        timestamp: at,
+        errorOutputType: 'processing-failed',
+      }),
+    ).toBe('errors/processing-failed/2024/');
+    expect(evaluatePrefix('r/!{firehose:random-string}/', { timestamp: at })).toMatch(
+      /^r\/[A-Za-z0-9_-]{11}\/$/,
+    );
+    expect(() =>
+      evaluatePrefix('t=!{partitionKeyFromLambda:type}/', { timestamp: at, partitionKeys: {} }),
+    ).toThrow(PrefixError);
+  });
+
+  it('refuses expressions Firehose would refuse', () => {
+    expect(() => validatePrefix('x/!{partitionKeyFromQuery:a}/', { error: false })).toThrow(/unsupported/);
+    expect(() => validatePrefix('x/!{firehose:error-output-type}/', { error: false })).toThrow(
+      /only allowed in the error prefix/,
+    );
+    expect(() => validatePrefix('x/!{partitionKeyFromLambda:a}/', { error: true })).toThrow(
+      /not allowed in the error prefix/,
+    );
+    expect(() => validatePrefix('x/!{firehose:nope}/', { error: true })).toThrow(/unknown/);
+  });
+
+  it('names objects <stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>[.gz]', () => {
+    expect(objectName('events', 1, at, true)).toMatch(/^events-1-2024-02-03-04-05-06-[0-9a-f-]{36}\.gz$/);
+    expect(objectName('events', 1, at, false)).toMatch(/^events-1-2024-02-03-04-05-06-[0-9a-f-]{36}$/);
+  });
+});
+
+describe('aws-chunked decoding', () => {
+  const encode = (payload: Buffer, chunkSize: number): Buffer => {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < payload.length; i += chunkSize) {
+      const c = payload.subarray(i, i + chunkSize);
+      parts.push(
+        Buffer.from(`${c.length.toString(16)};chunk-signature=${'0'.repeat(64)}\r\n`),
+        c,
+        Buffer.from('\r\n'),
+      );
+    }
+    parts.push(Buffer.from('0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n'));
+    return Buffer.concat(parts);
+  };
+
+  it('restores the payload whatever the chunk sizes and network boundaries', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ minLength: 0, maxLength: 3000 }),
+        fc.integer({ min: 1, max: 700 }),
+        fc.integer({ min: 1, max: 500 }),
+        async (s, chunkSize, split) => {
+          const payload = Buffer.from(s);
+          const wire = encode(payload, chunkSize);
+          const pieces: Buffer[] = [];
+          for (let i = 0; i < wire.length; i += split) pieces.push(wire.subarray(i, i + split));
+          const out = await text(Readable.from(pieces).pipe(new AwsChunkedDecoder()));
+          expect(out).toBe(s);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
