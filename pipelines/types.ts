@@ -30,6 +30,8 @@ export interface BucketSpec {
   description: string;
   /** Serve this bucket through CloudFront (Origin Access Control) on AWS. */
   cdn?: boolean;
+  /** Key prefixes the CDN must never serve (e.g. internal markers); denied to CloudFront on AWS. */
+  cdnPrivatePrefixes?: string[];
 }
 
 export interface TopicSpec {

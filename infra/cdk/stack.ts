@@ -246,6 +246,18 @@ export class EventPipelinesStack extends Stack {
       logFilePrefix: `cloudfront/${spec.name}/`,
     });
     res.distributions.set(spec.name, distribution);
+    // An explicit Deny outranks the Origin Access Control Allow: CloudFront gets 403 for private prefixes.
+    if (spec.cdnPrivatePrefixes?.length) {
+      bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CdnNeverServesPrivatePrefixes',
+          effect: iam.Effect.DENY,
+          principals: [new iam.ServicePrincipal('cloudfront.amazonaws.com')],
+          actions: ['s3:GetObject'],
+          resources: spec.cdnPrivatePrefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`)),
+        }),
+      );
+    }
     new CfnOutput(this, `Cdn${pascal(spec.name)}Domain`, {
       value: distribution.distributionDomainName,
       description: `HTTPS domain serving bucket ${spec.name}`,

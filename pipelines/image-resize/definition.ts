@@ -1,6 +1,7 @@
 // Image pipeline definition: an upload to `uploads` triggers the resize function, which writes
 // variants into `display` (served by CloudFront on AWS). Read by infra/cdk and infra/local alike.
 import { type PipelineDefinition, ref } from '../types.ts';
+import { REJECTED_PREFIX } from './variants.ts';
 
 export const imageResize: PipelineDefinition = {
   name: 'image-resize',
@@ -9,7 +10,13 @@ export const imageResize: PipelineDefinition = {
   resources: {
     buckets: [
       { name: 'uploads', description: 'Original images as users upload them' },
-      { name: 'display', description: 'Resized variants, served by CloudFront', cdn: true },
+      {
+        name: 'display',
+        description: 'Resized variants, served by CloudFront',
+        cdn: true,
+        // Rejection markers are for operators, not viewers.
+        cdnPrivatePrefixes: [REJECTED_PREFIX],
+      },
     ],
   },
   functions: [

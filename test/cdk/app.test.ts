@@ -124,8 +124,15 @@ describe('resources from the pipeline definitions', () => {
     )!;
     const statements = (policy.Properties!.PolicyDocument as { Statement: Array<Record<string, unknown>> })
       .Statement;
-    const cf = statements.find((st) => JSON.stringify(st.Principal).includes('cloudfront.amazonaws.com'))!;
+    const cf = statements.find(
+      (st) => st.Effect === 'Allow' && JSON.stringify(st.Principal).includes('cloudfront.amazonaws.com'),
+    )!;
     expect(cf.Effect).toBe('Allow');
+    // Rejection markers (_rejected/) are denied to CloudFront, whatever the Allow says.
+    const deny = statements.find((st) => st.Sid === 'CdnNeverServesPrivatePrefixes')!;
+    expect(deny).toMatchObject({ Effect: 'Deny', Action: 's3:GetObject' });
+    expect(JSON.stringify(deny.Principal)).toContain('cloudfront.amazonaws.com');
+    expect(JSON.stringify(deny.Resource)).toContain('/_rejected/*');
     expect(cf.Action).toBe('s3:GetObject');
     expect(JSON.stringify(cf.Condition)).toContain('AWS:SourceArn');
   });
