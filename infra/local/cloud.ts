@@ -353,6 +353,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const stop = () => {
     stopped ??= (async () => {
       stopping = true;
+      firehose.closeIntake();
       for (let round = 0; round < 5; round++) {
         await firehose.drain();
         await asyncInvoker.drain({ hurry: true });

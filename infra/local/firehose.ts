@@ -132,6 +132,7 @@ class Stream {
 export class FirehoseService {
   private readonly streams = new Map<string, Stream>();
   readonly deliveries: DeliveryReport[] = [];
+  private closed = false;
 
   constructor(private readonly opts: FirehoseOptions) {
     for (const spec of opts.streams) {
@@ -154,6 +155,11 @@ export class FirehoseService {
 
   async drain(): Promise<void> {
     await Promise.all([...this.streams.values()].map((s) => s.drain()));
+  }
+
+  /** On shutdown: refuse new records (per record, so producers retry them) before the final drain. */
+  closeIntake(): void {
+    this.closed = true;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -262,6 +268,12 @@ export class FirehoseService {
     data: Buffer[],
   ): Array<{ RecordId: string } | { ErrorCode: string; ErrorMessage: string }> {
     return data.map((d) => {
+      if (this.closed) {
+        return {
+          ErrorCode: 'ServiceUnavailableException',
+          ErrorMessage: 'The local cloud is shutting down.',
+        };
+      }
       if (s.faults.count > 0) {
         s.faults.count--;
         return {
