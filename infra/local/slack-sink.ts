@@ -48,6 +48,7 @@ export function summarise(p: SlackPayload): string {
     }
   }
   const line = (title ?? (typeof p.text === 'string' ? p.text : '(blocks only)')).replace(/\s+/g, ' ').trim();
-  const blocks = Array.isArray(p.blocks) ? ` (${p.blocks.length} blocks)` : '';
+  const n = Array.isArray(p.blocks) ? p.blocks.length : 0;
+  const blocks = n ? ` (${n} block${n === 1 ? '' : 's'})` : '';
   return `slack ◂ ${line.length > 140 ? `${line.slice(0, 139)}…` : line}${blocks}`;
 }
