@@ -146,6 +146,24 @@ describe('SNS deliveries', () => {
   });
 });
 
+describe('SNS message structure', () => {
+  it('delivers the lambda entry of a MessageStructure=json message', async () => {
+    const before = (await captured('capture-sns')).length;
+    await sns.send(
+      new PublishCommand({
+        TopicArn: 'arn:aws:sns:us-east-1:000000000000:test-topic',
+        MessageStructure: 'json',
+        Message: JSON.stringify({ default: 'for everyone', lambda: 'for functions' }),
+      }),
+    );
+    await cloud.settle();
+    const latest = (await captured('capture-sns')).slice(before);
+    expect(latest.map((c) => SnsEventSchema.parse(c.event).Records[0]?.Sns.Message)).toEqual([
+      'for functions',
+    ]);
+  });
+});
+
 describe('concurrency', () => {
   it('runs at most reservedConcurrency invocations of a function at once', async () => {
     for (let i = 0; i < 12; i++) {

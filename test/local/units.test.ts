@@ -11,7 +11,10 @@ import {
   PrefixError,
   validatePrefix,
 } from '../../infra/local/firehose-prefix.ts';
+import { collectResources, resolveEnvironment } from '../../infra/local/resources.ts';
 import { AwsChunkedDecoder } from '../../infra/local/s3.ts';
+import type { PipelineDefinition } from '../../pipelines/types.ts';
+import { testPipeline } from './fixtures/pipeline.ts';
 
 const at = new Date(Date.UTC(2024, 1, 3, 4, 5, 6, 78));
 
@@ -94,5 +97,34 @@ describe('aws-chunked decoding', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('pipeline definitions', () => {
+  const withFunction = (patch: Partial<PipelineDefinition['functions'][number]>): PipelineDefinition => ({
+    ...testPipeline,
+    functions: [{ ...testPipeline.functions[0]!, ...patch }, ...testPipeline.functions.slice(1)],
+  });
+
+  it('refuses triggers and refs to resources no pipeline declares, and duplicate function ids', () => {
+    expect(() =>
+      collectResources([
+        withFunction({ trigger: { kind: 's3', bucket: 'nowhere', events: ['s3:ObjectCreated:*'] } }),
+      ]),
+    ).toThrow(/function "capture-s3" is triggered by bucket "nowhere", which no pipeline declares/);
+    expect(() =>
+      collectResources([withFunction({ environment: { T: { kind: 'table', name: 'ghost' } } })]),
+    ).toThrow(/refers to table "ghost"/);
+    expect(() => collectResources([testPipeline, testPipeline])).toThrow(/declared twice/);
+  });
+
+  it('resolves environment refs as the CDK app does, and secrets to their local variable', () => {
+    const set = collectResources([testPipeline]);
+    const fn = set.functions.find((f) => f.id === 'capture-s3')!;
+    expect(resolveEnvironment(set, fn, () => 'http://sink')).toEqual({
+      TARGET_BUCKET: 'inbox',
+      TARGET_TOPIC: 'arn:aws:sns:us-east-1:000000000000:test-topic',
+      SLACK_WEBHOOK_URL: 'http://sink',
+    });
   });
 });
