@@ -201,6 +201,11 @@ describe('failures', () => {
     expect(entries[0]?.error.logTail).toContain('about to fail on purpose');
     const event = S3EventSchema.parse(entries[0]?.event);
     expect(event.Records[0]?.s3.object.key).toBe('boom.txt');
+
+    // Its trigger listens to ObjectCreated only: a delete invokes nothing.
+    await s3.send(new DeleteObjectCommand({ Bucket: 'doomed', Key: 'boom.txt' }));
+    await cloud.settle();
+    expect(await captured('always-fails')).toHaveLength(3);
   });
 
   it('a handler past its timeout is stopped and dead-lettered as Sandbox.Timedout', async () => {
