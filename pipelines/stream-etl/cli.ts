@@ -51,9 +51,9 @@ async function main(): Promise<number> {
   }
   // Convenience for the local cloud: it accepts any credentials, so supply dummy ones when none are set.
   if (/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(process.env.AWS_ENDPOINT_URL ?? '')) {
-    process.env.AWS_REGION ??= 'us-east-1';
-    process.env.AWS_ACCESS_KEY_ID ??= 'test';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    process.env.AWS_REGION ||= 'us-east-1';
+    process.env.AWS_ACCESS_KEY_ID ||= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ||= 'test';
   }
 
   let sent = 0;

@@ -98,9 +98,13 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * are; a client fault (unknown stream, bad argument, access denied) is not.
  */
 export function isRetryableCallError(err: unknown): boolean {
-  const e = err as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
-  if (/Throttl|ServiceUnavailable|InternalFailure|Timeout|RequestTimeout/i.test(e?.name ?? '')) return true;
+  const e = err as { name?: string; $fault?: string };
+  const name = e?.name ?? '';
+  if (/Throttl|ServiceUnavailable|InternalFailure|Timeout|RequestTimeout/i.test(name)) return true;
   if (e?.$fault === 'client') return false;
+  // Configuration problems raised before any request is sent: another round cannot fix them.
+  if (/Credentials|Region|Endpoint|InvalidSignature|UnrecognizedClient|ExpiredToken/i.test(name))
+    return false;
   return true; // server faults and errors with no HTTP response (connection reset, DNS, ...)
 }
 

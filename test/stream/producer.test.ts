@@ -129,6 +129,27 @@ describe('stream producer', () => {
     expect(server.calls).toHaveLength(1);
   });
 
+  it('does not retry a configuration error (no credentials): reports it after one attempt', async () => {
+    const { server } = await setup({});
+    const noCreds = new FirehoseClient({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      maxAttempts: 1,
+      credentials: async () => {
+        const err = new Error('Could not load credentials from any providers');
+        err.name = 'CredentialsProviderError';
+        throw err;
+      },
+    });
+    const result = await putRecords(records(3), { streamName: 'events', client: noCreds, sleep: noSleep });
+    expect(result.failed.map((f) => [f.index, f.errorCode, f.attempts])).toEqual([
+      [0, 'CredentialsProviderError', 1],
+      [1, 'CredentialsProviderError', 1],
+      [2, 'CredentialsProviderError', 1],
+    ]);
+    expect(server.calls).toHaveLength(0);
+  });
+
   it('waits with exponential backoff and jitter between rounds', async () => {
     const { client } = await setup({ failRecord: () => 'ServiceUnavailableException' });
     const waits: number[] = [];
