@@ -7,8 +7,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Construct } from 'constructs';
 import { isAsync, pascal } from './functions.ts';
+import type { PipelineResources } from './resources.ts';
 import type { DeploySettings } from './settings.ts';
-import type { PipelineResources } from './stack.ts';
 
 const PERIOD = Duration.minutes(5);
 

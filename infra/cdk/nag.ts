@@ -5,8 +5,8 @@
 import { type CfnResource, type Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { AccessMode } from '../../pipelines/types.ts';
+import type { PipelineResources } from './resources.ts';
 import type { DeploySettings } from './settings.ts';
-import type { PipelineResources } from './stack.ts';
 
 function ack(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });

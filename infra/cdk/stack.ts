@@ -29,28 +29,14 @@ import type {
 import { addOperationalAlarms } from './alarms.ts';
 import { type BuiltFunction, buildFunction, pascal } from './functions.ts';
 import { acknowledgeFindings } from './nag.ts';
+import type { PipelineResources } from './resources.ts';
 import type { DeploySettings } from './settings.ts';
+
+export type { PipelineResources } from './resources.ts';
 
 export interface EventPipelinesStackProps extends StackProps {
   pipelines: readonly PipelineDefinition[];
   settings: DeploySettings;
-}
-
-/** Every resource the stack created, by logical name, for wiring, alarms, nag acknowledgments and tests. */
-export interface PipelineResources {
-  buckets: Map<string, s3.Bucket>;
-  distributions: Map<string, cloudfront.Distribution>;
-  topics: Map<string, sns.Topic>;
-  tables: Map<string, dynamodb.Table>;
-  secrets: Map<string, secretsmanager.ISecret>;
-  streams: Map<string, firehose.DeliveryStream>;
-  functions: Map<string, BuiltFunction>;
-  /** Per delivery stream: its destination bucket and processor function (logical names). */
-  streamWiring: Map<string, { bucket: string; processor: string }>;
-  /** Target of S3 server access logs and CloudFront standard logs. */
-  accessLogs: s3.Bucket;
-  /** Customer-managed key of the SNS topics (CloudWatch alarms cannot publish to a topic under aws/sns). */
-  topicKey: kms.Key;
 }
 
 const S3_EVENTS: Record<S3EventName, s3.EventType> = {
