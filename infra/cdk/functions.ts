@@ -10,15 +10,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { FunctionSpec } from '../../pipelines/types.ts';
+import { DEPLOYED_BUNDLE } from './bundle-options.ts';
 import { copyNativeModulesCommands, REPO_ROOT } from './native-modules.ts';
 
 export const RUNTIME = lambda.Runtime.NODEJS_22_X;
 export const ARCHITECTURE = lambda.Architecture.ARM_64;
-
-/** ESM output still meets CommonJS dependencies that call `require` on Node built-ins: give them one. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __bannerCreateRequire } from 'node:module'; " +
-  'const require = __bannerCreateRequire(import.meta.url);';
 
 export interface BuiltFunction {
   spec: FunctionSpec;
@@ -94,12 +90,12 @@ export function buildFunction(scope: Construct, spec: FunctionSpec, opts: Functi
     bundling: {
       forceDockerBundling: false, // esbuild from node_modules; fails loudly rather than falling back to Docker
       format: OutputFormat.ESM,
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      minify: true,
-      keepNames: true,
+      target: DEPLOYED_BUNDLE.target,
+      mainFields: [...DEPLOYED_BUNDLE.mainFields],
+      minify: DEPLOYED_BUNDLE.minify,
+      keepNames: DEPLOYED_BUNDLE.keepNames,
       sourceMap: false,
-      banner: ESM_REQUIRE_BANNER,
+      banner: DEPLOYED_BUNDLE.banner.js,
       // Bundle the AWS SDK (pinned version, tree-shaken) instead of relying on the runtime's copy; native
       // packages stay external and are copied in for linux-arm64 by the hook below.
       externalModules: [...nodeModules],

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DEPLOYED_BUNDLE } from '../../infra/cdk/bundle-options.ts';
 import { captureOutput, type Dynalite, lambdaContext, startDynalite, startFakeSlack } from './support.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -29,18 +30,8 @@ it('bundles as deployed and handles an alarm exactly once', async () => {
   await build({
     entryPoints: [join(ROOT, 'handlers/alarm-to-slack.ts')],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    minify: true,
-    keepNames: true,
-    banner: {
-      js:
-        "import { createRequire as __bannerCreateRequire } from 'node:module'; " +
-        'const require = __bannerCreateRequire(import.meta.url);',
-    },
+    ...DEPLOYED_BUNDLE,
+    mainFields: [...DEPLOYED_BUNDLE.mainFields],
     logLevel: 'error',
   });
   const slack = await startFakeSlack(() => ({ status: 200 }));

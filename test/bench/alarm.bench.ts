@@ -1,5 +1,5 @@
 // Cold-start cost of the alarm function as deployed: bundles handlers/alarm-to-slack.ts with esbuild using
-// the options infra/cdk/functions.ts gives NodejsFunction (ESM, node22, minified, module-first main
+// the options of infra/cdk/bundle-options.ts that NodejsFunction uses (ESM, node22, minified, module-first main
 // fields, AWS SDK bundled in), and an empty handler the same way; reports the bundle sizes and the time to
 // import each in fresh Node processes (alternating, median of several runs), plus the share of the
 // bundle taken by zod, the AWS SDK and Powertools (from esbuild's metafile).
@@ -9,29 +9,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { DEPLOYED_BUNDLE } from '../../infra/cdk/bundle-options.ts';
 import { type Benchmark, median } from './harness.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const RUNS = 9;
 const BUDGET = 1_000_000; // 1 MB
 
-// Same as infra/cdk/functions.ts `bundling` (format, target, mainFields, minify, keepNames, banner).
-const BANNER =
-  "import { createRequire as __bannerCreateRequire } from 'node:module'; " +
-  'const require = __bannerCreateRequire(import.meta.url);';
-
 async function bundle(entry: string, outfile: string): Promise<{ bytes: number; metafile: Metafile }> {
   const result = await build({
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    minify: true,
-    keepNames: true,
-    banner: { js: BANNER },
+    ...DEPLOYED_BUNDLE,
+    mainFields: [...DEPLOYED_BUNDLE.mainFields],
     metafile: true,
     logLevel: 'error',
     absWorkingDir: ROOT,
