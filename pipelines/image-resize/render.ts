@@ -14,7 +14,9 @@ import { CONTENT_TYPES, type Size, type VariantSpec, variantGeometry } from './v
 // - concurrency(1): one libvips worker thread per pipeline. The dominant cost, entropy-decoding the JPEG/PNG,
 //   is single-threaded anyway; our parallelism comes from running the variant pipelines concurrently on
 //   libuv's pool instead. At 2 GB a Lambda has ~1.2 vCPU, so more threads per image would only contend,
-//   and with glibc's allocator every extra thread adds arenas (RSS). Setting 2 measured no faster here.
+//   and with glibc's allocator every extra thread adds arenas (RSS). Setting 2 or 3 measured no faster
+//   here (the decode stage's wall time equals its CPU time either way). 1 is also sharp's own default on
+//   glibc Linux, Lambda's included, but only while MALLOC_ARENA_MAX is unset; hence set explicitly.
 sharp.cache(false);
 sharp.concurrency(1);
 
