@@ -6,10 +6,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { pipelines } from '../../pipelines/index.ts';
+import { putRecords } from '../../pipelines/stream-etl/producer.ts';
 import { buildAlarmMessage } from '../../shared/events/builders.ts';
 import { DEFAULTS, readLocalEnv } from './config.ts';
 import type { DeadLetter } from './dlq.ts';
@@ -165,31 +166,20 @@ async function streamDemo(): Promise<void> {
     );
     const reportsBefore = (await local<DeliveryReport[]>('firehose')).length;
     const types = ['page.view', 'click', 'order.created', 'search'];
-    const records = Array.from({ length: 1_000 }, (_, i) => {
-      const text =
-        i % 100 === 99
-          ? `{"source":"demo","type":"broken",` // 1% deliberately invalid JSON
-          : JSON.stringify({
-              eventId: `demo-${stamp}-${i}`,
-              source: 'demo',
-              type: i % 50 === 7 ? 'heartbeat' : types[i % types.length],
-              time: new Date(Date.now() - i * 1000).toISOString(),
-              data: { i, amount: (i * 37) % 500 },
-            });
-      return { Data: Buffer.from(text) };
-    });
-    let failed = 0;
-    for (let i = 0; i < records.length; i += 500) {
-      let batch = records.slice(i, i + 500);
-      for (let attempt = 0; batch.length && attempt < 5; attempt++) {
-        const out = await firehose.send(
-          new PutRecordBatchCommand({ DeliveryStreamName: stream.name, Records: batch }),
-        );
-        batch = batch.filter((_, j) => out.RequestResponses?.[j]?.ErrorCode);
-        if (batch.length) await sleep(100 * 2 ** attempt);
-      }
-      failed += batch.length;
-    }
+    const records = Array.from({ length: 1_000 }, (_, i) =>
+      i % 100 === 99
+        ? `{"source":"demo","type":"broken",` // 1% deliberately invalid JSON
+        : JSON.stringify({
+            eventId: `demo-${stamp}-${i}`,
+            source: 'demo',
+            type: i % 50 === 7 ? 'heartbeat' : types[i % types.length],
+            time: new Date(Date.now() - i * 1000).toISOString(),
+            data: { i, amount: (i * 37) % 500 },
+          }),
+    );
+    // The project's producer: chunks within Firehose's limits and resends only the records that failed.
+    const sent = await putRecords(records, { streamName: stream.name, client: firehose });
+    const failed = sent.failed.length;
     console.log(
       `  ↑ put ${records.length - failed} records to Firehose stream ${stream.name} (10 invalid, ~20 heartbeats)`,
     );

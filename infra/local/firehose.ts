@@ -14,6 +14,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import type { DeliveryStreamSpec } from '../../pipelines/types.ts';
 import { buildFirehoseTransformEvent, firehoseRecordId } from '../../shared/events/builders.ts';
 import { FirehoseTransformResponseSchema } from '../../shared/events/firehose.ts';
+import { retry } from '../../shared/retry.ts';
 import {
   DEFAULT_ERROR_PREFIX,
   DEFAULT_PREFIX,
@@ -440,26 +441,19 @@ export class FirehoseService {
 
   /** Writes one object, retrying; as a last resort spills it to disk so that nothing accepted is lost. */
   private async write(s: Stream, bucket: string, key: string, body: Buffer, parts: Buffer[]): Promise<void> {
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      try {
-        await this.opts.writeObject(bucket, key, body);
-        return;
-      } catch (err) {
-        if (attempt === 5) {
-          const file = path.join(
-            this.opts.dataDir,
-            'firehose-undelivered',
-            `${s.spec.name}-${Date.now()}-${randomUUID()}`,
-          );
-          await mkdir(path.dirname(file), { recursive: true });
-          await writeFile(file, Buffer.concat(parts));
-          this.opts.log(
-            `firehose ${s.spec.name}: could not write s3://${bucket}/${key} (${String(err)}); records saved in ${file}`,
-          );
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
-      }
+    try {
+      await retry(() => this.opts.writeObject(bucket, key, body), { attempts: 5, baseDelayMs: 200 });
+    } catch (err) {
+      const file = path.join(
+        this.opts.dataDir,
+        'firehose-undelivered',
+        `${s.spec.name}-${Date.now()}-${randomUUID()}`,
+      );
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, Buffer.concat(parts));
+      this.opts.log(
+        `firehose ${s.spec.name}: could not write s3://${bucket}/${key} (${String(err)}); records saved in ${file}`,
+      );
     }
   }
 
