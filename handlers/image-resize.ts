@@ -3,19 +3,16 @@
 // pipelines/image-resize/. Rejected uploads return normally (a permanent property of the upload: a retry
 // cannot help) and show as a marker object, a metric and a log line; any other error is rethrown after
 // every record has been tried, so Lambda retries the event and finally sends it to the dead-letter queue.
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { type ImageConfig, loadImageConfig } from '../pipelines/image-resize/config.ts';
 import { type Outcome, processUpload, removeVariants } from '../pipelines/image-resize/pipeline.ts';
 import { s3Client } from '../shared/aws/s3.ts';
 import { parseEvent, S3EventSchema, s3Changes } from '../shared/events/index.ts';
 import { createLogger } from '../shared/logger.ts';
+import { createMetrics, MetricUnit } from '../shared/metrics.ts';
 
 const logger = createLogger('image-resize');
-const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'EventPipelines',
-  serviceName: 'image-resize',
-});
+const metrics = createMetrics('image-resize');
 
 // Read and validated once per container, on the first invocation; a bad setting (e.g. DISPLAY_BUCKET equal
 // to SOURCE_BUCKET) fails every invocation with a ConfigError naming it, before any object is touched.

@@ -7,7 +7,6 @@
 // asynchronous retries and the on-failure destination apply; keys are deterministic, so a retry that
 // rewrites items already written creates no duplicates.
 
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -17,6 +16,7 @@ import { s3Client } from '../shared/aws/s3.ts';
 import { envInt, loadConfig } from '../shared/config.ts';
 import { parseEvent, S3EventSchema, s3Changes } from '../shared/events/index.ts';
 import { createLogger } from '../shared/logger.ts';
+import { createMetrics, MetricUnit } from '../shared/metrics.ts';
 
 const config = loadConfig(
   z.object({
@@ -28,7 +28,7 @@ const config = loadConfig(
   }),
 );
 const logger = createLogger('stream-loader');
-const metrics = new Metrics({ namespace: 'EventPipelines', serviceName: 'stream-loader' });
+const metrics = createMetrics('stream-loader');
 
 /** Time kept in reserve when computing the retry deadline, so the invocation ends on its own terms. */
 const SAFETY_MS = 5_000;

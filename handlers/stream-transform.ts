@@ -4,7 +4,6 @@
 // records (its error objects say only "ProcessingFailed status set for record"), so these logs and
 // metrics are where the reasons live.
 import { createHash } from 'node:crypto';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import {
@@ -19,6 +18,7 @@ import {
   parseEvent,
 } from '../shared/events/index.ts';
 import { createLogger } from '../shared/logger.ts';
+import { createMetrics, MetricUnit } from '../shared/metrics.ts';
 
 const ConfigSchema = z.object({
   /** Comma-separated record types answered with Dropped. Empty drops nothing. */
@@ -36,7 +36,7 @@ const options = {
   maxEventBytes: config.MAX_EVENT_BYTES,
 };
 const logger = createLogger('stream-transform');
-const metrics = new Metrics({ namespace: 'EventPipelines', serviceName: 'stream-transform' });
+const metrics = createMetrics('stream-transform');
 
 /** Individually logged failures per invocation; the rest are summarised by code, so logs stay bounded. */
 const MAX_LOGGED_FAILURES = 50;

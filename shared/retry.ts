@@ -33,7 +33,8 @@ export class RetryError extends Error {
   }
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Full-jitter backoff: a uniform wait in [0, min(max, base·2^retry)). */
 export function backoffDelay(retry: number, baseDelayMs: number, maxDelayMs: number, random = Math.random) {
@@ -48,7 +49,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
   const attempts = options.attempts ?? 5;
   const base = options.baseDelayMs ?? 100;
   const max = options.maxDelayMs ?? 5_000;
-  const sleep = options.sleep ?? defaultSleep;
+  const wait = options.sleep ?? sleep;
   const now = options.now ?? Date.now;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -68,7 +69,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
         );
       }
       options.onRetry?.({ attempt, delayMs, error });
-      await sleep(delayMs);
+      await wait(delayMs);
     }
   }
 }

@@ -12,6 +12,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { pipelines } from '../../pipelines/index.ts';
 import { putRecords } from '../../pipelines/stream-etl/producer.ts';
 import { buildAlarmMessage } from '../../shared/events/builders.ts';
+import { sleep } from '../../shared/retry.ts';
 import { DEFAULTS, readLocalEnv } from './config.ts';
 import type { DeadLetter } from './dlq.ts';
 import type { DeliveryReport } from './firehose.ts';
@@ -37,7 +38,6 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
 const local = async <T>(p: string, init?: RequestInit): Promise<T> =>
   (await (await fetch(`${endpoint}/_local/${p}`, init)).json()) as T;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kb = (n: number) =>
   n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`;
 

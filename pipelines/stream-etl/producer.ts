@@ -5,7 +5,7 @@
 // Written by hand because widely used helpers ignore partial batch failures; this is the whole point.
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { firehoseClient } from '../../shared/aws/firehose.ts';
-import { backoffDelay } from '../../shared/retry.ts';
+import { backoffDelay, sleep as defaultSleep } from '../../shared/retry.ts';
 
 /** Firehose limits (PutRecordBatch API reference). */
 export const FIREHOSE_LIMITS = {
@@ -90,8 +90,6 @@ interface LastError {
   code: string;
   message: string;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Whether a whole-call failure is worth another round. Throttling, server faults and network errors

@@ -99,7 +99,7 @@ export function alarmKind(alarm: CloudWatchAlarmMessage): AlarmKind {
 }
 
 // Display names CloudWatch writes into `Region`, for messages without an AlarmArn.
-const REGION_CODES: Record<string, string> = {
+export const REGION_CODES: Record<string, string> = {
   'US East (N. Virginia)': 'us-east-1',
   'US East (Ohio)': 'us-east-2',
   'US West (N. California)': 'us-west-1',

@@ -2,12 +2,14 @@
 // exact shape AWS sends, for tests and for the local cloud (which delivers what these build). Every
 // builder's output parses with the matching schema; test/shared/builders.test.ts holds them to that.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { AlarmKind, AlarmState, CloudWatchAlarmMessage } from './alarm.ts';
+import { type AlarmKind, type AlarmState, type CloudWatchAlarmMessage, REGION_CODES } from './alarm.ts';
 import type { FirehoseTransformEvent } from './firehose.ts';
 import { encodeS3Key, type S3Event, type S3EventRecord } from './s3.ts';
 import type { SnsEvent, SnsRecord } from './sns.ts';
 
-const ACCOUNT = '000000000000';
+/** The account id of the local cloud, and the default of every builder. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+const ACCOUNT = LOCAL_ACCOUNT_ID;
 
 export interface S3RecordOptions {
   bucket: string;
@@ -122,14 +124,10 @@ export interface AlarmMessageOptions {
   time?: Date;
 }
 
-const REGION_NAMES: Record<string, string> = {
-  'us-east-1': 'US East (N. Virginia)',
-  'us-east-2': 'US East (Ohio)',
-  'us-west-2': 'US West (Oregon)',
-  'eu-west-1': 'EU (Ireland)',
-  'eu-central-1': 'EU (Frankfurt)',
-  'ap-northeast-2': 'Asia Pacific (Seoul)',
-};
+// Display names as CloudWatch writes them into `Region`: the inverse of the table alarm.ts reads them with.
+const REGION_NAMES: Record<string, string> = Object.fromEntries(
+  Object.entries(REGION_CODES).map(([name, code]) => [code, name]),
+);
 
 /** CloudWatch's timestamp form in alarm messages: `2024-05-01T12:00:00.000+0000`. */
 export function cloudWatchTime(d: Date): string {
