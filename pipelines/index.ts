@@ -11,11 +11,5 @@ export function allFunctions(): FunctionSpec[] {
   return pipelines.flatMap((p) => p.functions);
 }
 
-export function findFunction(id: string): FunctionSpec {
-  const fn = allFunctions().find((f) => f.id === id);
-  if (!fn) throw new Error(`No pipeline declares a function with id "${id}"`);
-  return fn;
-}
-
 export type * from './types.ts';
 export { alarmToSlack, imageResize, streamEtl };

@@ -5,7 +5,6 @@
 // sources that invoke asynchronously. Hand-written: no library runs Lambda handlers in-process.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -305,8 +304,4 @@ export class AsyncInvoker {
     }
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
-}
-
-export function resolveEntry(repoRoot: string, entry: string): { entryPath: string; handlerName: string } {
-  return { entryPath: path.resolve(repoRoot, entry), handlerName: 'handler' };
 }

@@ -8,5 +8,4 @@ export const REGION = 'us-east-1';
 export const topicArn = (name: string): string => `arn:aws:sns:${REGION}:${ACCOUNT_ID}:${name}`;
 export const streamArn = (name: string): string =>
   `arn:aws:firehose:${REGION}:${ACCOUNT_ID}:deliverystream/${name}`;
-export const tableArn = (name: string): string => `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:table/${name}`;
 export const bucketArn = (name: string): string => `arn:aws:s3:::${name}`;

@@ -48,8 +48,3 @@ export const FirehoseTransformResponseSchema = z.object({
 
 export type FirehoseResponseRecord = z.infer<typeof FirehoseResponseRecordSchema>;
 export type FirehoseTransformResponse = z.infer<typeof FirehoseTransformResponseSchema>;
-
-/** Raw bytes of a record (base64-decoded), for callers that must check the encoding themselves. */
-export function firehoseRecordBytes(record: Pick<FirehoseTransformRecord, 'data'>): Buffer {
-  return Buffer.from(record.data, 'base64');
-}

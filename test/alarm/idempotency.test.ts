@@ -1,8 +1,7 @@
 // Duplicates and routing through the notifier as deployed: Powertools idempotency on a real dynalite
 // table (conditional writes included) posts a redelivered SNS MessageId once, forgets a message whose
 // delivery failed so the retry posts it, and routes alarms by name to their own webhook.
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAlarmMessage, buildSnsEvent } from '../../shared/events/builders.ts';
 import {
@@ -48,9 +47,8 @@ describe('idempotency (real dynalite)', () => {
       await captureOutput(() => notify(other, lambdaContext(10_000)));
       expect(slack.requests).toHaveLength(2);
 
-      const items = (await db.client.send(new ScanCommand({ TableName: 'dup' }))).Items!.map((i) =>
-        unmarshall(i),
-      );
+      const items = (await DynamoDBDocumentClient.from(db.client).send(new ScanCommand({ TableName: 'dup' })))
+        .Items!;
       expect(items).toHaveLength(2);
       for (const item of items) {
         expect(item.status).toBe('COMPLETED');
