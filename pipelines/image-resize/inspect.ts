@@ -3,6 +3,7 @@
 // pixel limit is refused before any pixel is decoded. Every refusal is a RejectedImageError: a permanent
 // property of the upload, never worth a retry.
 import sharp, { type Metadata } from 'sharp';
+import { isSrgbProfile } from './icc.ts';
 
 export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
 export type InputFormat = (typeof ACCEPTED_FORMATS)[number];
@@ -34,6 +35,11 @@ export interface ImageInfo {
   /** Pixels libvips would decode: width × height × pages. */
   pixels: number;
   hasAlpha: boolean;
+  /**
+   * 8-bit RGB whose embedded ICC profile is sRGB (see icc.ts): already in the output colour space, so the
+   * decode may skip converting it.
+   */
+  srgbTagged: boolean;
   /** Animation timing, copied onto animated output. */
   loop?: number;
   delay?: number[];
@@ -124,6 +130,7 @@ export async function inspectImage(input: Buffer, limits: { maxPixels: number })
     pages,
     pixels,
     hasAlpha: meta.hasAlpha,
+    srgbTagged: meta.space === 'srgb' && meta.depth === 'uchar' && !!meta.icc && isSrgbProfile(meta.icc),
     ...(pages > 1 ? { loop: meta.loop ?? 0, delay: meta.delay } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // Turns one validated upload into every variant with sharp. The input is decoded once, at the smallest
 // scale the most demanding variant allows (libvips' shrink-on-load: JPEG decodes at 1/2, 1/4, 1/8 scale,
-// WebP scales in the decoder), orientation applied and colour converted to 8-bit sRGB in that same pass,
-// into a raw pixel buffer. Every variant is then derived from raw pixels, each from the smallest
+// WebP scales in the decoder), orientation applied and colour converted to 8-bit sRGB in that same pass
+// (skipped when the embedded profile already is sRGB: icc.ts), into a raw pixel buffer. Every variant is then derived from raw pixels, each from the smallest
 // already-made intermediate that is still big enough (medium from large, thumb from medium), so no variant
 // touches the full-resolution image again. Encodes run concurrently on libuv's thread pool.
 import sharp, { type Sharp } from 'sharp';
@@ -86,6 +86,9 @@ async function decode(input: Buffer, info: ImageInfo, size: Size, maxPixels: num
     autoOrient: true,
     animated: info.pages > 1,
     sequentialRead: true,
+    // An sRGB profile needs no conversion to sRGB; skipping lcms' identity round trip halves the decode
+    // stage of such a photo (icc.ts). Every other profile is converted, before the resize, as sharp does.
+    ignoreIcc: info.srgbTagged,
   });
   if (size.width !== info.width || size.height !== info.height) {
     // Giving resize() the target lets libvips pick the largest shrink-on-load factor that keeps the image

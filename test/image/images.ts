@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Color } from 'sharp';
 
 export const PHOTOS_DIR = resolve(
@@ -34,6 +34,32 @@ export const cmykJpeg = () =>
 /** sRGB (0, 200, 0) converted to Display P3 and tagged with the P3 profile: its stored numbers differ. */
 export const displayP3Png = () =>
   solid(300, 200, { r: 0, g: 200, b: 0 }).withIccProfile('p3').png().toBuffer();
+
+/** The ICC profile libvips embeds for one of its built-in colour spaces. */
+export async function builtInProfile(name: 'srgb' | 'p3' | 'cmyk'): Promise<Buffer> {
+  const tagged = await solid(2, 2, { r: 128, g: 128, b: 128 }).withIccProfile(name).jpeg().toBuffer();
+  return (await sharp(tagged).metadata()).icc!;
+}
+
+/** The ICC profile embedded in one of the shared photos. */
+export async function photoProfile(name: string): Promise<Buffer> {
+  return (await sharp(photo(name)).metadata()).icc!;
+}
+
+/**
+ * `png` with `icc` embedded as it stands (an iCCP chunk after IHDR): the pixels keep their numbers, unlike
+ * sharp's withIccProfile(), which converts them into the profile.
+ */
+export function tagPng(png: Buffer, icc: Buffer): Buffer {
+  const ihdrEnd = 8 + 4 + 4 + 13 + 4; // signature, then IHDR's length, type, data and CRC
+  // Chunk type, then the chunk's data: profile name "icc", NUL, compression method 0, deflated profile.
+  const body = Buffer.concat([Buffer.from('iCCPicc\0\0', 'latin1'), deflateSync(icc)]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(body.length - 4);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([png.subarray(0, ihdrEnd), length, body, crc, png.subarray(ihdrEnd)]);
+}
 
 /** A 16-bit-per-channel RGB PNG. */
 export const png16 = () => solid(300, 200, { r: 200, g: 60, b: 30 }).toColourspace('rgb16').png().toBuffer();
