@@ -1,12 +1,13 @@
 // Recognises an embedded ICC profile that describes sRGB, the colour space every variant is written in.
 // sharp converts any profiled input to sRGB through lcms before resizing, even when the profile already is
 // sRGB. That conversion is an identity in exact arithmetic, yet costs as much as decoding the JPEG (about
-// 57 ms for a 2560×1600 photo on one CPU). Most cameras and editors outside Apple's tag their JPEGs with such
-// a profile, so render.ts skips the conversion for them and keeps it for every other profile (Display P3,
-// Adobe RGB, CMYK, LUT-based). What skipping changes, measured in test/image/icc.test.ts over all 16.7M
-// colours: nothing for libvips' own sRGB profile; for HP's and lcms' sRGB profiles, the round trip through
-// the connection space moves 0.9-3.6% of colours, all highly saturated, by 1-2 levels near the gamut edge,
-// and skipping keeps those original values. On the sRGB-tagged photos in ../shared the output is identical.
+// 57 ms for a 2560×1600 photo on one CPU). Many editors and cameras tag JPEGs with such a profile (recent
+// iPhones use Display P3 instead), so render.ts skips the conversion for sRGB and keeps it for every other
+// profile (Display P3, Adobe RGB, CMYK, LUT-based). What skipping changes, measured in
+// test/image/icc.test.ts over all 16.7M colours: nothing for libvips' own sRGB profile; for HP's and lcms'
+// sRGB profiles, the round trip through the connection space moves 0.9-3.6% of colours, all highly
+// saturated, by 1-2 levels near the gamut edge, and skipping keeps those original values. On the
+// sRGB-tagged photos in ../shared the output is identical.
 //
 // Written by hand: the format is a tag table of big-endian numbers (ICC.1:2010 §7, §10), and no maintained
 // npm package reads a profile's colorants and tone curves (`icc` reads the header and text tags only);
