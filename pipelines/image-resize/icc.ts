@@ -39,7 +39,8 @@ type Curve = (x: number) => number;
 
 /**
  * True when `icc` is a matrix/TRC RGB profile whose colorants and tone curves are sRGB's, so converting
- * its pixels to sRGB changes nothing. False for anything else, including a malformed profile.
+ * its pixels to sRGB changes nothing beyond lcms' rounding (see above). False for anything else, including
+ * a malformed profile.
  */
 export function isSrgbProfile(icc: Uint8Array): boolean {
   try {
@@ -53,12 +54,7 @@ export function isSrgbProfile(icc: Uint8Array): boolean {
 function check(b: Buffer): boolean {
   if (b.length < 132 || b.toString('latin1', 36, 40) !== 'acsp') return false;
   if (b.toString('latin1', 16, 20) !== 'RGB ' || b.toString('latin1', 20, 24) !== 'XYZ ') return false;
-  const tags = new Map<string, number>();
-  const count = b.readUInt32BE(128);
-  for (let i = 0; i < count; i++) {
-    const at = 132 + i * 12;
-    tags.set(b.toString('latin1', at, at + 4), b.readUInt32BE(at + 4));
-  }
+  const tags = tagOffsets(b);
   if (LUT_TAGS.some((t) => tags.has(t))) return false;
   for (const [tag, want] of Object.entries(SRGB_COLORANTS)) {
     const at = tags.get(tag);
@@ -73,6 +69,17 @@ function check(b: Buffer): boolean {
     if (!curve || !matchesSrgbCurve(curve)) return false;
   }
   return true;
+}
+
+/** The tag table (ICC.1:2010 §7.3): each tag's signature and the byte offset of its data. */
+export function tagOffsets(b: Buffer): Map<string, number> {
+  const tags = new Map<string, number>();
+  const count = b.readUInt32BE(128);
+  for (let i = 0; i < count; i++) {
+    const at = 132 + i * 12;
+    tags.set(b.toString('latin1', at, at + 4), b.readUInt32BE(at + 4));
+  }
+  return tags;
 }
 
 /** A `curv` or `para` tone curve (ICC.1:2010 §10.5, §10.15) as a function on [0, 1]. */

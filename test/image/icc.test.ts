@@ -3,7 +3,7 @@
 // the 16.7M 8-bit colours run through libvips' conversion.
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isSrgbProfile } from '../../pipelines/image-resize/icc.ts';
+import { isSrgbProfile, tagOffsets } from '../../pipelines/image-resize/icc.ts';
 import { inspectImage } from '../../pipelines/image-resize/inspect.ts';
 import { builtInProfile, cmykJpeg, displayP3Png, photo, photoProfile, png16, tagPng } from './images.ts';
 
@@ -11,12 +11,9 @@ const limits = { maxPixels: 100_000_000 };
 
 /** Byte offset of `tag`'s data in `icc`. */
 function tagOffset(icc: Buffer, tag: string): number {
-  const count = icc.readUInt32BE(128);
-  for (let i = 0; i < count; i++) {
-    const at = 132 + 12 * i;
-    if (icc.toString('latin1', at, at + 4) === tag) return icc.readUInt32BE(at + 4);
-  }
-  throw new Error(`no ${tag} tag`);
+  const at = tagOffsets(icc).get(tag);
+  if (at === undefined) throw new Error(`no ${tag} tag`);
+  return at;
 }
 
 /** A copy of `icc` changed by `edit`. */
