@@ -1,7 +1,7 @@
 // Operational alarms on the pipelines themselves, publishing (ALARM and OK) to the alarm pipeline's topic,
 // so that a failing resize, a stuck Firehose or a loader error shows up in Slack like any other alarm:
 // per function errors and throttles, per DLQ depth, per delivery stream freshness, S3 delivery and Lambda
-// processing success, throttled records.
+// processing success, throttled records, and (dynamic partitioning) active-partition overflow.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -44,7 +44,11 @@ export function addOperationalAlarms(
     });
     add(`${id}Throttles`, {
       alarmName: `${spec.id}-throttles`,
-      alarmDescription: `${spec.id} was throttled (reserved concurrency ${spec.reservedConcurrency ?? 'none'} or account limit)`,
+      alarmDescription:
+        settings.reservedConcurrency && spec.reservedConcurrency !== undefined
+          ? `${spec.id} was throttled: its reserved concurrency (${spec.reservedConcurrency}) was in use, or the account limit was reached.`
+          : `${spec.id} was throttled: the account's concurrency limit was reached (no reserved concurrency; ` +
+            'see reservedConcurrency in infra/cdk/README.md).',
       metric: fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -61,13 +65,19 @@ export function addOperationalAlarms(
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        // SQS publishes queue metrics only while the queue is active (up to six hours after the last API call
+        // on it). A dead letter nobody touches therefore stops producing datapoints after ~6 h; "notBreaching"
+        // would then turn the alarm OK while the message still waits. "ignore" keeps the current state when
+        // data is missing, so the alarm stays ALARM until a receive/delete (which makes the queue active and
+        // publishes the real, lower count) drains it.
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
       });
     }
   }
 
   for (const [name, stream] of res.streams) {
     const id = `Alarm${pascal(name)}Stream`;
+    const wiring = res.streamWiring.get(name);
     const metric = (metricName: string, statistic: string) =>
       stream.metric(metricName, { period: PERIOD, statistic });
     add(`${id}Freshness`, {
@@ -110,6 +120,24 @@ export function addOperationalAlarms(
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    if (wiring?.dynamicPartitioning) {
+      // Past the active-partition quota (500 per stream by default) Firehose delivers the remaining records
+      // under the error prefix (error type activePartitionExceeded) instead of their partitions, and says so
+      // only through the AWS/Firehose metric PartitionCountExceeded (1 when the limit is breached, else 0).
+      add(`${id}PartitionCountExceeded`, {
+        alarmName: `stream-${name}-partition-count-exceeded`,
+        alarmDescription:
+          `Delivery stream ${name} exceeded its active-partition quota (PartitionCountExceeded): records went to ` +
+          "the error prefix (activePartitionExceeded) instead of the lake's partitions and the loader never saw " +
+          'them. Fix the cause (partition key cardinality, or ask AWS to raise the quota), then run ' +
+          '`npm run replay` to deliver the error-prefix records again.',
+        metric: metric('PartitionCountExceeded', 'Maximum'),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
   }
 
   for (const alarm of alarms) {

@@ -68,22 +68,21 @@ export function acknowledgeFindings(stack: Stack, res: PipelineResources, settin
   }
 
   // --- Delivery streams -----------------------------------------------------------------------------------
-  for (const [name, stream] of res.streams) {
-    const wiring = res.streamWiring.get(name)!;
+  for (const wiring of res.streamWiring.values()) {
     const processor = res.functions.get(wiring.processor)!;
     const bucket = res.buckets.get(wiring.bucket)!;
-    const reasonS3 =
-      'Role created by the L2 DeliveryStream S3 destination: Firehose needs the object and multipart actions AWS ' +
-      'documents for S3 delivery (PutObject, AbortMultipartUpload, GetBucketLocation, ListBucket…), scoped to ' +
-      'the destination bucket and its objects only.';
-    for (const action of BUCKET_GRANT_ACTIONS.readwrite)
-      ack(stream, `AwsSolutions-IAM5[Action::${action}]`, reasonS3);
-    ack(stream, `AwsSolutions-IAM5[Resource::<${logicalId(stack, bucket)}.Arn>/*]`, reasonS3);
     ack(
-      stream,
+      wiring.role,
+      `AwsSolutions-IAM5[Resource::<${logicalId(stack, bucket)}.Arn>/*]`,
+      'Firehose writes objects under keys it derives at delivery time (partition prefixes, timestamps, error ' +
+        'prefix), so its documented S3 actions (stack.ts FIREHOSE_S3_DESTINATION_ACTIONS, no wildcard) apply ' +
+        "to the destination bucket's objects; no other bucket.",
+    );
+    ack(
+      wiring.role,
       `AwsSolutions-IAM5[Resource::<${logicalId(stack, processor.fn)}.Arn>:*]`,
       `Firehose may invoke its transform function ${processor.spec.id} and that function's versions/aliases ` +
-        '(`:*` qualifier, as the L2 LambdaFunctionProcessor grants); no other function.',
+        '(`:*` qualifier, as CDK grantInvoke writes it); no other function.',
     );
   }
 

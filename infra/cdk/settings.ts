@@ -9,7 +9,10 @@ export interface DeploySettings {
   stackName: string;
   /** Days to keep function, Firehose and access logs. */
   logRetentionDays: number;
-  /** Apply each FunctionSpec's reservedConcurrency (off for accounts with the default concurrency quota of 10). */
+  /**
+   * Apply each FunctionSpec's reservedConcurrency. Off by default: Lambda refuses a reservation that leaves
+   * fewer than min(quota, 100) executions unreserved, so a new account (quota 10) can reserve nothing.
+   */
   reservedConcurrency: boolean;
   /** Logical name of the topic that operational alarms publish to (the alarm pipeline's topic). */
   alarmTopic: string;
@@ -24,7 +27,7 @@ export interface DeploySettings {
 export const DEFAULT_SETTINGS: DeploySettings = {
   stackName: 'EventPipelines',
   logRetentionDays: 30,
-  reservedConcurrency: true,
+  reservedConcurrency: false,
   alarmTopic: 'alarms',
   functionEnv: {},
   secretArns: {},

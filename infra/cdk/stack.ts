@@ -3,7 +3,16 @@
 // resource; ResourceRefs in environments become physical names/ARNs; `access` entries become CDK grants
 // (nothing else is granted); triggers become S3 notifications, SNS subscriptions or Firehose processors.
 // No pipeline is named here: pipeline-specific pieces (CloudFront) follow spec fields (`cdn: true`).
-import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  CfnOutput,
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Size,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -63,9 +72,14 @@ export class EventPipelinesStack extends Stack {
       lifecycleRules: [{ expiration: Duration.days(Math.max(settings.logRetentionDays, 1)) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Deleted with the stack (after the topics, which reference it, so CloudFormation removes them first):
+    // a retained key would keep billing $1/month with nothing left to decrypt. KMS waits the pending window
+    // (7 days, its minimum) before the key is gone; `aws kms cancel-key-deletion` undoes it meanwhile.
     const topicKey = new kms.Key(this, 'TopicKey', {
       description: 'Encrypts the SNS topics; CloudWatch alarms may use it to publish',
       enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     topicKey.grant(
       new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
@@ -111,6 +125,7 @@ export class EventPipelinesStack extends Stack {
         masterKey: topicKey,
         enforceSSL: true,
       });
+      if (spec.name === settings.alarmTopic) allowCloudWatchAlarms(topic);
       res.topics.set(spec.name, topic);
       new CfnOutput(this, `Topic${pascal(spec.name)}Arn`, {
         value: topic.topicArn,
@@ -161,6 +176,7 @@ export class EventPipelinesStack extends Stack {
     if (unknownEnv.length)
       throw new Error(`context functionEnv names unknown functions: ${unknownEnv.join(', ')}`);
     for (const built of res.functions.values()) this.addTrigger(built, res);
+    this.retainNotificationHandlerLogs(logRetention);
 
     addOperationalAlarms(this, res, settings);
     acknowledgeFindings(this, res, settings);
@@ -269,11 +285,15 @@ export class EventPipelinesStack extends Stack {
       retention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const role = this.firehoseDestinationRole(id, bucket, processor, logGroup);
     // The L2 DeliveryStream covers everything needed here (Lambda processor, dynamic partitioning with keys
     // from Lambda, GZIP, error prefix, buffering, SSE), so no L1 CfnDeliveryStream is used.
     const stream = new firehose.DeliveryStream(this, id, {
       encryption: firehose.StreamEncryption.awsOwnedKey(),
       destination: new firehose.S3Bucket(bucket, {
+        // Grants the L2 would add (grantReadWrite on the bucket, log and invoke grants) are dropped: the role
+        // already holds exactly what AWS documents for an S3 destination (see firehoseDestinationRole).
+        role: role.withoutPolicyUpdates(),
         dataOutputPrefix: spec.destination.prefix,
         errorOutputPrefix: spec.destination.errorPrefix,
         compression:
@@ -295,9 +315,61 @@ export class EventPipelinesStack extends Stack {
         loggingConfig: new firehose.EnableLogging(logGroup),
       }),
     });
+    // The role's policy must exist before Firehose first assumes the role (the L2 would add this dependency
+    // for its own grants, which the immutable role above dropped).
+    stream.node.addDependency(role);
     res.streams.set(spec.name, stream);
-    res.streamWiring.set(spec.name, { bucket: spec.destination.bucket, processor: spec.processor });
+    res.streamWiring.set(spec.name, {
+      bucket: spec.destination.bucket,
+      processor: spec.processor,
+      role,
+      dynamicPartitioning: dynamic,
+    });
     new CfnOutput(this, `${id}Name`, { value: stream.deliveryStreamName, description: spec.description });
+  }
+
+  /**
+   * The role Firehose assumes to deliver to S3. Its S3 actions are exactly the list in AWS's "Grant Firehose
+   * access to an Amazon S3 destination" (Amazon Data Firehose developer guide, controlling access), on the
+   * destination bucket and its objects: the L2 would grant `bucket.grantReadWrite` (GetObject*, List*,
+   * DeleteObject*, PutObjectLegalHold/Retention/Tagging …), more than delivery uses. Writing its delivery log
+   * and invoking the transform are granted as the L2 grants them.
+   */
+  private firehoseDestinationRole(
+    id: string,
+    bucket: s3.Bucket,
+    processor: BuiltFunction,
+    logGroup: logs.LogGroup,
+  ): iam.Role {
+    const role = new iam.Role(this, `${id}DeliveryRole`, {
+      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com'),
+      description: `Firehose stream ${id}: the S3 delivery actions AWS documents, its log group, its transform`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [...FIREHOSE_S3_DESTINATION_ACTIONS],
+        resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+      }),
+    );
+    logGroup.grantWrite(role);
+    processor.fn.grantInvoke(role);
+    return role;
+  }
+
+  /**
+   * CDK's S3-notification custom resource is a Lambda function (BucketNotificationsHandler…) that would log
+   * to /aws/lambda/<name>, created on first run and kept forever. Point it at a log group of ours with the
+   * stack's retention instead (Lambda's LoggingConfig; its managed role may write to any log group).
+   */
+  private retainNotificationHandlerLogs(retention: logs.RetentionDays): void {
+    const handler = this.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+    const fn = handler?.node.defaultChild as CfnResource | undefined;
+    if (!fn) return;
+    const logGroup = new logs.LogGroup(this, 'BucketNotificationsHandlerLogs', {
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    fn.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
   }
 
   private addTrigger({ spec, fn, dlq }: BuiltFunction, res: PipelineResources): void {
@@ -388,6 +460,48 @@ export class EventPipelinesStack extends Stack {
       }
     }
   }
+}
+
+/**
+ * S3 actions AWS lists for a Firehose S3 destination ("Grant Firehose access to an Amazon S3 destination"):
+ * multipart upload and its cleanup, bucket location/listing, and put/get of objects.
+ */
+export const FIREHOSE_S3_DESTINATION_ACTIONS = [
+  's3:AbortMultipartUpload',
+  's3:GetBucketLocation',
+  's3:GetObject',
+  's3:ListBucket',
+  's3:ListBucketMultipartUploads',
+  's3:PutObject',
+] as const;
+
+/**
+ * A topic policy replaces SNS's default policy, and `enforceSSL` gives the topic one whose only statement is
+ * a Deny; without this Allow, every alarm action fails with "CloudWatch Alarms is not authorized to perform:
+ * SNS:Publish". Scoped (confused-deputy protection, as SNS's docs advise for service principals) to alarms
+ * of this stack's account and region.
+ */
+function allowCloudWatchAlarms(topic: sns.Topic): void {
+  const stack = Stack.of(topic);
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsOfThisAccountToPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: {
+          'aws:SourceArn': stack.formatArn({
+            service: 'cloudwatch',
+            resource: 'alarm',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        },
+      },
+    }),
+  );
 }
 
 function need<T>(map: Map<string, T>, name: string, where: string): T {

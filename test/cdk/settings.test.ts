@@ -43,7 +43,7 @@ describe('deployment settings (CDK context)', () => {
     }
     for (const [id, lg] of ofType(s, 'AWS::Logs::LogGroup'))
       expect(lg.Properties!.RetentionInDays, id).toBe(7);
-  });
+  }, 120_000); // the first synthesis of the file also pays for loading aws-cdk-lib
 
   it('secretArns uses an existing secret instead of creating one, and grants read on it only', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack/prod-AbCdEf';
