@@ -463,8 +463,9 @@ export class EventPipelinesStack extends Stack {
 }
 
 /**
- * S3 actions AWS lists for a Firehose S3 destination ("Grant Firehose access to an Amazon S3 destination"):
- * multipart upload and its cleanup, bucket location/listing, and put/get of objects.
+ * S3 actions AWS lists for a Firehose S3 destination ("Grant Firehose access to an Amazon S3 destination",
+ * https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3): multipart upload and
+ * its cleanup, bucket location/listing, and put/get of objects.
  */
 export const FIREHOSE_S3_DESTINATION_ACTIONS = [
   's3:AbortMultipartUpload',

@@ -195,6 +195,13 @@ describe('reserved concurrency: the default deploy fits a new account', () => {
   it('by default reserves nothing, which Lambda accepts on an account with a concurrency quota of 10', () => {
     expect(reservations(s)).toEqual([]);
     expect(reservationError(10, reservations(s))).toBeUndefined();
+    // the throttle alarms do not blame a reservation that does not exist
+    for (const spec of allFunctions()) {
+      const [, a] = ofType(s, 'AWS::CloudWatch::Alarm').find(
+        ([, x]) => x.Properties!.AlarmName === `EventPipelines-${spec.id}-throttles`,
+      )!;
+      expect(String(a.Properties!.AlarmDescription), spec.id).toMatch(/no reserved concurrency/);
+    }
   });
 
   it("with -c reservedConcurrency=true the specs' values apply: fine at quota 1000, refused at quota 10", () => {
@@ -204,6 +211,14 @@ describe('reserved concurrency: the default deploy fits a new account', () => {
         ([id]) => id === idOf(r, r.stack.resources.functions.get(spec.id)!.fn),
       )!;
       expect(res.Properties!.ReservedConcurrentExecutions, spec.id).toBe(spec.reservedConcurrency);
+    }
+    for (const spec of allFunctions().filter((f) => f.reservedConcurrency !== undefined)) {
+      const [, a] = ofType(r, 'AWS::CloudWatch::Alarm').find(
+        ([, x]) => x.Properties!.AlarmName === `EventPipelines-${spec.id}-throttles`,
+      )!;
+      expect(String(a.Properties!.AlarmDescription), spec.id).toContain(
+        `reserved concurrency (${spec.reservedConcurrency})`,
+      );
     }
     const reserved = reservations(r);
     expect(reserved.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
@@ -315,7 +330,8 @@ describe('nothing left billing or logging forever after the stack', () => {
 
 describe('Firehose delivery role', () => {
   it('holds exactly the S3 actions AWS documents for an S3 destination, on the lake only', () => {
-    // "Grant Firehose access to an Amazon S3 destination" (Amazon Data Firehose developer guide).
+    // "Grant Firehose access to an Amazon S3 destination", Amazon Data Firehose developer guide:
+    // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
     expect([...FIREHOSE_S3_DESTINATION_ACTIONS].sort()).toEqual([
       's3:AbortMultipartUpload',
       's3:GetBucketLocation',
