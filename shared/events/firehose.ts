@@ -67,3 +67,34 @@ export const FirehoseTransformResponseSchema = z.object({
 
 export type FirehoseResponseRecord = z.infer<typeof FirehoseResponseRecordSchema>;
 export type FirehoseTransformResponse = z.infer<typeof FirehoseTransformResponseSchema>;
+
+/**
+ * One line of an object Firehose writes under its S3 error prefix. Documented forms (Firehose developer
+ * guide): "Handle failure in data transformation" (processing-failed: attemptsMade, arrivalTimestamp,
+ * errorCode, errorMessage, attemptEndingTimestamp, rawData, lambdaArn), "Handling errors for data format
+ * conversion" (ErrorCode/ErrorMessage, or lastErrorCode/lastErrorMessage in other versions of the page,
+ * plus sequenceNumber, subSequenceNumber, dataCatalogTable) and dynamic-partitioning failures (the same
+ * fields, under their own error-output type such as `activePartitionExceeded`). Only `rawData` (base64 of
+ * the record) is required; the guide shows the numbers as strings in one place and as longs in another,
+ * so both are accepted, and unknown fields are kept.
+ */
+export const FirehoseErrorRecordSchema = z.looseObject({
+  rawData: z.string(),
+  attemptsMade: z.union([z.number(), z.string()]).nullish(),
+  arrivalTimestamp: z.union([z.number(), z.string()]).nullish(),
+  attemptEndingTimestamp: z.union([z.number(), z.string()]).nullish(),
+  errorCode: z.string().nullish(),
+  errorMessage: z.string().nullish(),
+  ErrorCode: z.string().nullish(),
+  ErrorMessage: z.string().nullish(),
+  lastErrorCode: z.string().nullish(),
+  lastErrorMessage: z.string().nullish(),
+  lambdaArn: z.string().nullish(),
+});
+
+export type FirehoseErrorRecord = z.infer<typeof FirehoseErrorRecordSchema>;
+
+/** The error code of an error record, whichever spelling Firehose used; `unknown` when it has none. */
+export function firehoseErrorCode(r: FirehoseErrorRecord): string {
+  return r.errorCode ?? r.ErrorCode ?? r.lastErrorCode ?? 'unknown';
+}
