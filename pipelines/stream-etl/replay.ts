@@ -36,6 +36,21 @@ export function staticPrefix(template: string): string {
   return i === -1 ? template : template.slice(0, i);
 }
 
+/**
+ * The transform's options as the definition deploys them (its DROP_TYPES), so that replay judges a record
+ * exactly as the deployed function will. Settings the definition leaves unset keep the transform's defaults.
+ */
+export function deployedTransformOptions(): TransformOptions {
+  const fn = streamEtl.functions.find((f) => f.id === 'stream-transform');
+  const drop = fn?.environment?.DROP_TYPES;
+  if (drop === undefined) return DEFAULT_TRANSFORM_OPTIONS;
+  const types = String(drop)
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  return { ...DEFAULT_TRANSFORM_OPTIONS, dropTypes: new Set(types) };
+}
+
 /** The `events` stream's error root in the lake, from the definition: `errors/`. */
 export const DEFAULT_ERROR_ROOT = staticPrefix(
   streamEtl.resources.streams?.[0]?.destination.errorPrefix ?? 'errors/',
@@ -58,7 +73,7 @@ export interface ReplayOptions {
   maxObjects?: number;
   /** Names this run's folder under `replayed/`. Default: the start time, `2024-05-01T12-00-00-000Z`. */
   runId?: string;
-  /** How the transform judges records; default the transform's own defaults. */
+  /** How the transform judges records; default `deployedTransformOptions()`. */
   transform?: TransformOptions;
   /** Passed to the producer (`maxAttempts`, `baseDelayMs`, ...). */
   produce?: Omit<ProduceOptions, 'streamName' | 'client'>;
@@ -181,7 +196,7 @@ export async function replayErrors(options: ReplayOptions): Promise<ReplayReport
   const errorRoot = options.errorRoot ?? DEFAULT_ERROR_ROOT;
   const prefix = options.prefix ?? errorRoot;
   const replayedRoot = `${errorRoot}replayed/`;
-  const transform = options.transform ?? DEFAULT_TRANSFORM_OPTIONS;
+  const transform = options.transform ?? deployedTransformOptions();
   const dryRun = options.dryRun ?? false;
   const runId = options.runId ?? stampOf(new Date());
   const report: ReplayReport = {
