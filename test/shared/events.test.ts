@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { formatAlarm } from '../../pipelines/alarm-to-slack/format.ts';
+import { render } from '../../pipelines/alarm-to-slack/notifier.ts';
 import {
   alarmKind,
   alarmRegionCode,
@@ -333,6 +334,9 @@ describe('alarm region: from the ARN when it parses, else from the display name'
     const alarm = alarmOf('sns-alarm-go-sample.json');
     expect(alarm.AlarmArn).toBe('arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE');
     expect(alarmRegionCode(alarm)).toBeUndefined();
+    // Through the notifier's own path (SNS envelope → alarm message → Slack message), not a generic post.
+    const event = parseEvent(SnsEventSchema, fixture('sns-alarm-go-sample.json'), 'SNS event');
+    expect(render(event.Records[0]!.Sns).alarmName).toBe('EXAMPLE');
     const message = formatAlarm(alarm);
     expect(JSON.stringify(message.blocks[0])).toContain('EXAMPLE');
     expect(message.text).toMatch(/ALARM/);
