@@ -284,6 +284,39 @@ describe('npm run replay (the CLI)', () => {
   });
 });
 
+describe('replay when the stream refuses records', () => {
+  it('counts them as failed, leaves them in place, and sends them on the next run', async () => {
+    const prefix = 'errors/activePartitionExceeded/dt=2000-01-01/';
+    const key = `${prefix}${objectName(true)}`;
+    const lines = [20, 21, 22].map((i) => errorLine(JSON.stringify(event(i)), 'E', 'overflow'));
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'lake', Key: key, Body: gzipSync(`${lines.join('\n')}\n`) }),
+    );
+    // The local cloud's fault injection: the next records put fail with a per-record ErrorCode.
+    const inject = (count: number) =>
+      fetch(`${cloud.endpoint}/_local/firehose/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ stream: 'events', count, errorCode: 'ServiceUnavailableException' }),
+      });
+    expect((await inject(3)).status).toBe(200);
+    const refused = await run({ prefix, runId: 'refused', produce: { maxAttempts: 1 } });
+    expect(refused).toMatchObject({ recordsFound: 3, resent: 0, failed: 3, objectsMoved: 0 });
+    expect(refused.failures.map((f) => [f.line, f.errorCode])).toEqual([
+      [1, 'ServiceUnavailableException'],
+      [2, 'ServiceUnavailableException'],
+      [3, 'ServiceUnavailableException'],
+    ]);
+    expect((await errorKeys()).filter((k) => k.startsWith(prefix))).toEqual([key]);
+
+    await inject(0);
+    const retried = await run({ prefix, runId: 'retried' });
+    expect(retried).toMatchObject({ recordsFound: 3, resent: 3, failed: 0, objectsMoved: 1 });
+    await cloud.settle();
+    expect(await tableIds()).toEqual(expect.arrayContaining(['ev-20', 'ev-21', 'ev-22']));
+    expect((await errorKeys()).filter((k) => k.startsWith(prefix))).toEqual([]);
+  });
+});
+
 describe('error record lines', () => {
   const opts = DEFAULT_TRANSFORM_OPTIONS;
   const raw = JSON.stringify(event(1));
