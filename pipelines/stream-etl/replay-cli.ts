@@ -1,8 +1,8 @@
 // `npm run replay -- [--bucket lake] [--stream events] [--prefix errors/] [--dry-run] [--json]`: re-drives
 // the records under the lake's error prefix back into the delivery stream (pipelines/stream-etl/replay.ts)
 // and prints what it read, re-sent, skipped as still invalid (with reasons) and could not send. Exit code
-// 1 when a record could not be sent, 2 on bad usage or an error; still-invalid records are expected and
-// reported, not an error. Against the local cloud:
+// 1 when a record could not be sent or an object not processed, 2 on bad usage or an error (e.g. the
+// bucket cannot be listed); still-invalid records are expected and reported, not an error. Against the local cloud:
 //   AWS_ENDPOINT_URL=http://127.0.0.1:4566 npm run replay -- --dry-run
 // On AWS, --bucket and --stream are the stack outputs BucketLakeName and StreamEventsName.
 import { pathToFileURL } from 'node:url';
@@ -43,6 +43,7 @@ export function summary(r: ReplayReport): string[] {
     }`,
     `  dropped by the transform's DROP_TYPES (resolved, not sent): ${r.dropped}`,
     `  failed to send (left in place for the next run): ${r.failed}`,
+    `  objects not processed (S3 errors): ${r.objectErrors.length}`,
   ];
   if (!r.dryRun) {
     lines.push(
@@ -52,6 +53,7 @@ export function summary(r: ReplayReport): string[] {
   for (const i of r.invalid.slice(0, 50))
     lines.push(`  invalid ${i.key} line ${i.line} [${i.errorCode}]: ${i.reason}`);
   if (r.stillInvalid > 50) lines.push(`  ... and ${r.stillInvalid - 50} more invalid`);
+  for (const o of r.objectErrors) lines.push(`  object not processed ${o.key}: ${o.error}`);
   for (const f of r.failures.slice(0, 50)) {
     lines.push(`  not sent ${f.key} line ${f.line}: ${f.errorCode}: ${f.errorMessage}`);
   }
@@ -106,7 +108,7 @@ async function main(): Promise<number> {
     });
     if (values.json) console.log(JSON.stringify(report, null, 2));
     else for (const line of summary(report)) console.log(line);
-    return report.failed ? 1 : 0;
+    return report.failed || report.objectErrors.length ? 1 : 0;
   } finally {
     s3.destroy();
     firehose.destroy();

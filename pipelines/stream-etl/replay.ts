@@ -131,6 +131,8 @@ export interface ReplayReport {
   /** The first `MAX_DETAILS` still-invalid records, with reasons. */
   invalid: InvalidRecord[];
   failures: SendFailureAt[];
+  /** Objects that could not be read or marked (S3 errors), with the error; the run went on without them. */
+  objectErrors: Array<{ key: string; error: string }>;
   objects: ObjectOutcome[];
 }
 
@@ -191,7 +193,7 @@ export function judgeErrorLine(text: string, transform: TransformOptions): LineV
   return { kind: 'send', bytes };
 }
 
-/** Replays every error object under the prefix; see the header. Throws only on S3 errors. */
+/** Replays every error object under the prefix; see the header. Throws only if the listing fails. */
 export async function replayErrors(options: ReplayOptions): Promise<ReplayReport> {
   const errorRoot = options.errorRoot ?? DEFAULT_ERROR_ROOT;
   const prefix = options.prefix ?? errorRoot;
@@ -213,6 +215,7 @@ export async function replayErrors(options: ReplayOptions): Promise<ReplayReport
     invalidByCode: {},
     invalid: [],
     failures: [],
+    objectErrors: [],
     objects: [],
   };
 
@@ -228,7 +231,7 @@ export async function replayErrors(options: ReplayOptions): Promise<ReplayReport
     }
   }
 
-  for (const key of keys.slice(0, options.maxObjects ?? keys.length)) {
+  const replayObject = async (key: string): Promise<void> => {
     const body = await readObject(options.s3, options.bucket, key);
     report.objectsRead++;
     const lines: string[] = [];
@@ -316,6 +319,17 @@ export async function replayErrors(options: ReplayOptions): Promise<ReplayReport
     report.failed += outcome.failed;
     report.objects.push(outcome);
     options.onObject?.(outcome);
+  };
+
+  for (const key of keys.slice(0, options.maxObjects ?? keys.length)) {
+    try {
+      await replayObject(key);
+    } catch (err) {
+      // One unreadable or unwritable object does not stop the run. If it failed after sending, the
+      // object is still in place and the next run re-sends its records, which the table's keys absorb.
+      const e = err as Error;
+      report.objectErrors.push({ key, error: `${e.name}: ${e.message}` });
+    }
   }
   return report;
 }

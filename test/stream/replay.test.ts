@@ -317,6 +317,38 @@ describe('replay when the stream refuses records', () => {
   });
 });
 
+describe('replay when S3 fails for one object', () => {
+  it('reports that object and goes on with the others', async () => {
+    const prefix = 'errors/activePartitionExceeded/dt=2000-01-02/';
+    const bad = `${prefix}a-${objectName(true)}`;
+    const good = `${prefix}b-${objectName(true)}`;
+    for (const [key, i] of [
+      [bad, 30],
+      [good, 31],
+    ] as const) {
+      const body = gzipSync(`${errorLine(JSON.stringify(event(i)), 'E', 'overflow')}\n`);
+      await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: key, Body: body }));
+    }
+    // A client whose GetObject fails for one key, as an access-denied or KMS error would.
+    const flaky = new S3Client(cloud.clientConfig);
+    const send = flaky.send.bind(flaky) as (c: unknown) => Promise<unknown>;
+    flaky.send = ((command: unknown) => {
+      if (command instanceof GetObjectCommand && command.input.Key === bad) {
+        return Promise.reject(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+      }
+      return send(command);
+    }) as S3Client['send'];
+    try {
+      const report = await run({ prefix, s3: flaky });
+      expect(report.objectErrors).toEqual([{ key: bad, error: 'AccessDenied: Access Denied' }]);
+      expect(report).toMatchObject({ objectsRead: 1, resent: 1, objectsMoved: 1 });
+    } finally {
+      flaky.destroy();
+    }
+    expect((await errorKeys()).filter((k) => k.startsWith(prefix))).toEqual([bad]);
+  });
+});
+
 describe('error record lines', () => {
   const opts = DEFAULT_TRANSFORM_OPTIONS;
   const raw = JSON.stringify(event(1));
