@@ -43,8 +43,8 @@ export function staticPrefix(template: string): string {
 export function deployedTransformOptions(): TransformOptions {
   const fn = streamEtl.functions.find((f) => f.id === 'stream-transform');
   const drop = fn?.environment?.DROP_TYPES;
-  if (drop === undefined) return DEFAULT_TRANSFORM_OPTIONS;
-  const types = String(drop)
+  if (typeof drop !== 'string') return DEFAULT_TRANSFORM_OPTIONS;
+  const types = drop
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
@@ -53,7 +53,7 @@ export function deployedTransformOptions(): TransformOptions {
 
 /** The `events` stream's error root in the lake, from the definition: `errors/`. */
 export const DEFAULT_ERROR_ROOT = staticPrefix(
-  streamEtl.resources.streams?.[0]?.destination.errorPrefix ?? 'errors/',
+  streamEtl.resources.streams?.find((s) => s.name === 'events')?.destination.errorPrefix ?? 'errors/',
 );
 
 export interface ReplayOptions {

@@ -75,26 +75,28 @@ export type FirehoseTransformResponse = z.infer<typeof FirehoseTransformResponse
  * conversion" (ErrorCode/ErrorMessage, or lastErrorCode/lastErrorMessage in other versions of the page,
  * plus sequenceNumber, subSequenceNumber, dataCatalogTable) and dynamic-partitioning failures (the same
  * fields, under their own error-output type such as `activePartitionExceeded`). Only `rawData` (base64 of
- * the record) is required; the guide shows the numbers as strings in one place and as longs in another,
- * so both are accepted, and unknown fields are kept.
+ * the record) is required; the other fields are only reported (the guide shows the numbers as strings in
+ * one place and as longs in another), so any value is accepted, and unknown fields are kept.
  */
 export const FirehoseErrorRecordSchema = z.looseObject({
   rawData: z.string(),
-  attemptsMade: z.union([z.number(), z.string()]).nullish(),
-  arrivalTimestamp: z.union([z.number(), z.string()]).nullish(),
-  attemptEndingTimestamp: z.union([z.number(), z.string()]).nullish(),
-  errorCode: z.string().nullish(),
-  errorMessage: z.string().nullish(),
-  ErrorCode: z.string().nullish(),
-  ErrorMessage: z.string().nullish(),
-  lastErrorCode: z.string().nullish(),
-  lastErrorMessage: z.string().nullish(),
-  lambdaArn: z.string().nullish(),
+  // Read only for reports, so never a reason to refuse a line: any value is kept as it came.
+  attemptsMade: z.unknown().optional(),
+  arrivalTimestamp: z.unknown().optional(),
+  attemptEndingTimestamp: z.unknown().optional(),
+  errorCode: z.unknown().optional(),
+  errorMessage: z.unknown().optional(),
+  ErrorCode: z.unknown().optional(),
+  ErrorMessage: z.unknown().optional(),
+  lastErrorCode: z.unknown().optional(),
+  lastErrorMessage: z.unknown().optional(),
+  lambdaArn: z.unknown().optional(),
 });
 
 export type FirehoseErrorRecord = z.infer<typeof FirehoseErrorRecordSchema>;
 
 /** The error code of an error record, whichever spelling Firehose used; `unknown` when it has none. */
 export function firehoseErrorCode(r: FirehoseErrorRecord): string {
-  return r.errorCode ?? r.ErrorCode ?? r.lastErrorCode ?? 'unknown';
+  const code = [r.errorCode, r.ErrorCode, r.lastErrorCode].find((c) => typeof c === 'string');
+  return typeof code === 'string' ? code : 'unknown';
 }

@@ -360,6 +360,7 @@ describe('error record lines', () => {
       errorLine(raw, 'Lambda.ProcessingFailedStatus', 'ProcessingFailed status set for record'),
       JSON.stringify({ attemptsMade: '4', ErrorCode: 'X', ErrorMessage: 'y', rawData: btoa(raw) }),
       JSON.stringify({ lastErrorCode: 'X', rawData: btoa(raw), sequenceNumber: '1', subSequenceNumber: 0 }),
+      JSON.stringify({ errorCode: 500, errorMessage: null, rawData: btoa(raw) }), // odd values: still read
     ]) {
       const v = judgeErrorLine(line, opts);
       expect(v.kind, line).toBe('send');
