@@ -30,7 +30,7 @@ function positiveInt(name: string, value: string | undefined): number | undefine
 
 class UsageError extends Error {}
 
-export function summary(r: ReplayReport): string[] {
+function summary(r: ReplayReport): string[] {
   const lines = [
     `${r.dryRun ? 'DRY RUN: ' : ''}${r.objectsRead} error objects read, ${r.recordsFound} records found`,
     `  ${r.dryRun ? 'would re-send' : 're-sent'}: ${r.resent}`,

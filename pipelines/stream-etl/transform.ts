@@ -217,7 +217,7 @@ export function transformRecords(
           code: 'response-limit',
           reason:
             `response size limit: the normalised record would push the response past ` +
-            `${options.maxResponseBytes} bytes; it is intact under the error prefix, resend it from there`,
+            `${options.maxResponseBytes} bytes; it is intact under the error prefix; 'npm run replay' re-sends it`,
         });
       }
       used += size[i]!;
