@@ -34,6 +34,11 @@ export async function handler(event: unknown, context: Context): Promise<{ outco
   const outcomes: Outcome[] = [];
   const failures: unknown[] = [];
   for (const change of s3Changes(parsed)) {
+    if (change.action === 'other') {
+      // Restore, replication, tagging, ACL, storage-class events: the image itself did not change.
+      logger.info('Ignored: not a creation or removal', { key: change.key, eventName: change.eventName });
+      continue;
+    }
     try {
       const outcome =
         change.action === 'created' ? await processUpload(change, deps) : await removeVariants(change, deps);

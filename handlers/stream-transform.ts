@@ -42,6 +42,7 @@ const metrics = createMetrics('stream-transform');
 const MAX_LOGGED_FAILURES = 50;
 
 const metricName: Record<FailureCode, string> = {
+  'invalid-base64': 'FailedInvalidBase64',
   empty: 'FailedEmpty',
   'not-utf8': 'FailedNotUtf8',
   'invalid-json': 'FailedInvalidJson',

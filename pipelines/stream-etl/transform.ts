@@ -2,7 +2,11 @@
 // (normalised, newline-terminated JSON plus dynamic-partitioning keys), Dropped (configured noise) or
 // ProcessingFailed (with a reason for logs and metrics). Every input recordId is answered exactly once,
 // in input order, and the serialised response never exceeds `maxResponseBytes` (Lambda's 6 MB limit).
-import type { FirehoseResponseRecord, FirehoseTransformResponse } from '../../shared/events/index.ts';
+import {
+  decodeFirehoseData,
+  type FirehoseResponseRecord,
+  type FirehoseTransformResponse,
+} from '../../shared/events/firehose.ts';
 import { type NormalisedEvent, parseEventRecord, partitionKeys } from './schema.ts';
 
 export interface TransformOptions {
@@ -32,6 +36,7 @@ export const DEFAULT_TRANSFORM_OPTIONS: TransformOptions = {
 };
 
 export type FailureCode =
+  | 'invalid-base64'
   | 'empty'
   | 'not-utf8'
   | 'invalid-json'
@@ -161,7 +166,18 @@ export function transformRecords(
     const rec = records[i]!;
     const idBytes = jsonBytes(rec.recordId);
     fallback[i] = entrySize(idBytes, 'ProcessingFailed', rec.data.length, 0);
-    const verdict = judgeRecord(Buffer.from(rec.data, 'base64'), options);
+    const bytes = decodeFirehoseData(rec.data);
+    if (bytes === undefined) {
+      // Only this record fails. Its answer must still be base64 (Firehose rejects the whole response
+      // otherwise), so it carries what a lenient decoder makes of the text, re-encoded: never longer.
+      const data = Buffer.from(rec.data, 'base64').toString('base64');
+      out[i] = { recordId: rec.recordId, result: 'ProcessingFailed', data };
+      size[i] = entrySize(idBytes, 'ProcessingFailed', data.length, 0);
+      failures.push({ recordId: rec.recordId, code: 'invalid-base64', reason: 'record data is not base64' });
+      total += size[i]!;
+      continue;
+    }
+    const verdict = judgeRecord(bytes, options);
     if (verdict.kind === 'ok') {
       const data = verdict.line.toString('base64');
       const meta = metadataFor(verdict.event);
@@ -201,7 +217,7 @@ export function transformRecords(
           code: 'response-limit',
           reason:
             `response size limit: the normalised record would push the response past ` +
-            `${options.maxResponseBytes} bytes; it is intact under the error prefix, resend it from there`,
+            `${options.maxResponseBytes} bytes; it is intact under the error prefix; 'npm run replay' re-sends it`,
         });
       }
       used += size[i]!;

@@ -3,7 +3,9 @@
 // `Trigger.MetricName`; metric-math and anomaly-detection alarms carry `Trigger.Metrics[]` (anomaly
 // detection adds `ThresholdMetricId` and has no `Threshold`); composite alarms carry `AlarmRule` and
 // `TriggeringChildren` and no `Trigger`. `Region` is a display name ("US East (N. Virginia)"), so the region
-// code comes from `AlarmArn`. Fields CloudWatch sends loosely (TreatMissingData, Unit) stay loose.
+// code comes from `AlarmArn` when it parses, else from the display name (current and pre-2019 forms).
+// Fields CloudWatch sends loosely (TreatMissingData, Unit, AlarmArn) stay loose: an alarm whose ARN is
+// unusual is still rendered as an alarm.
 import { z } from 'zod';
 
 export const AlarmStateSchema = z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']);
@@ -72,8 +74,10 @@ export const CloudWatchAlarmMessageSchema = z
     NewStateReason: z.string(),
     StateChangeTime: z.string(),
     Region: z.string(),
-    // Sent by CloudWatch today; absent from messages of older alarms, so optional.
-    AlarmArn: z.string().regex(ALARM_ARN, 'must be a CloudWatch alarm ARN').optional(),
+    // Sent by CloudWatch today; absent from messages of older alarms, so optional. Not checked against
+    // ALARM_ARN: AWS's own sample carries `arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE`, and a
+    // link or region we cannot derive is no reason to lose the alarm (alarmRegionCode falls back).
+    AlarmArn: z.string().optional(),
     OldStateValue: AlarmStateSchema,
     OKActions: z.array(z.string()).optional(),
     AlarmActions: z.array(z.string()).optional(),
@@ -98,7 +102,9 @@ export function alarmKind(alarm: CloudWatchAlarmMessage): AlarmKind {
   return 'metric';
 }
 
-// Display names CloudWatch writes into `Region`, for messages without an AlarmArn.
+// Display names CloudWatch writes into `Region` (the console's region names), one per region code. The
+// builders invert this table, so it holds exactly one name per code; other spellings are in
+// REGION_NAME_ALIASES.
 export const REGION_CODES: Record<string, string> = {
   'US East (N. Virginia)': 'us-east-1',
   'US East (Ohio)': 'us-east-2',
@@ -106,36 +112,102 @@ export const REGION_CODES: Record<string, string> = {
   'US West (Oregon)': 'us-west-2',
   'Africa (Cape Town)': 'af-south-1',
   'Asia Pacific (Hong Kong)': 'ap-east-1',
+  'Asia Pacific (Taipei)': 'ap-east-2',
   'Asia Pacific (Mumbai)': 'ap-south-1',
+  'Asia Pacific (Hyderabad)': 'ap-south-2',
   'Asia Pacific (Osaka)': 'ap-northeast-3',
   'Asia Pacific (Seoul)': 'ap-northeast-2',
   'Asia Pacific (Singapore)': 'ap-southeast-1',
   'Asia Pacific (Sydney)': 'ap-southeast-2',
+  'Asia Pacific (Jakarta)': 'ap-southeast-3',
+  'Asia Pacific (Melbourne)': 'ap-southeast-4',
+  'Asia Pacific (Malaysia)': 'ap-southeast-5',
+  'Asia Pacific (New Zealand)': 'ap-southeast-6',
+  'Asia Pacific (Thailand)': 'ap-southeast-7',
   'Asia Pacific (Tokyo)': 'ap-northeast-1',
   'Canada (Central)': 'ca-central-1',
+  'Canada West (Calgary)': 'ca-west-1',
   'China (Beijing)': 'cn-north-1',
   'China (Ningxia)': 'cn-northwest-1',
   'EU (Frankfurt)': 'eu-central-1',
+  'EU (Zurich)': 'eu-central-2',
   'EU (Ireland)': 'eu-west-1',
   'EU (London)': 'eu-west-2',
   'EU (Milan)': 'eu-south-1',
+  'EU (Spain)': 'eu-south-2',
   'EU (Paris)': 'eu-west-3',
   'EU (Stockholm)': 'eu-north-1',
+  'Israel (Tel Aviv)': 'il-central-1',
+  'Mexico (Central)': 'mx-central-1',
   'Middle East (Bahrain)': 'me-south-1',
+  'Middle East (UAE)': 'me-central-1',
   'South America (Sao Paulo)': 'sa-east-1',
   'AWS GovCloud (US-West)': 'us-gov-west-1',
   'AWS GovCloud (US-East)': 'us-gov-east-1',
 };
 
 /**
- * Region code (e.g. `us-east-1`) of an alarm. `Region` in the message is a display name, so the code comes
- * from `AlarmArn`; for older messages without one, from the display name. Undefined when neither tells.
+ * Other names seen in `Region`: the console's newer "Europe (…)" form, "São Paulo" with its accent, and
+ * the older names of messages from before 2019 ("US East - N. Virginia", "EU - Ireland",
+ * "Asia Pacific - Tokyo", "US (Virginia)", "US Standard"). Spacing, case and the "(…)" / " - " forms are
+ * normalised before lookup (`regionCodeFromName`), so only genuinely different words need listing.
+ */
+export const REGION_NAME_ALIASES: Record<string, string> = {
+  'US (Virginia)': 'us-east-1',
+  'US (N. Virginia)': 'us-east-1',
+  'US East (Northern Virginia)': 'us-east-1',
+  'US East (Virginia)': 'us-east-1',
+  'US Standard': 'us-east-1',
+  'US (Ohio)': 'us-east-2',
+  'US (N. California)': 'us-west-1',
+  'US West (Northern California)': 'us-west-1',
+  'US (Oregon)': 'us-west-2',
+  'Asia Pacific (Osaka-Local)': 'ap-northeast-3',
+  'Europe (Frankfurt)': 'eu-central-1',
+  'Europe (Zurich)': 'eu-central-2',
+  'Europe (Ireland)': 'eu-west-1',
+  'Europe (London)': 'eu-west-2',
+  'Europe (Milan)': 'eu-south-1',
+  'Europe (Spain)': 'eu-south-2',
+  'Europe (Paris)': 'eu-west-3',
+  'Europe (Stockholm)': 'eu-north-1',
+  'South America (São Paulo)': 'sa-east-1',
+  'AWS GovCloud (US)': 'us-gov-west-1',
+  'GovCloud (US)': 'us-gov-west-1',
+};
+
+/** "US East - N. Virginia", "us east (n. virginia)" and "US East (N. Virginia)" all become one key. */
+function regionNameKey(name: string): string {
+  return name
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[()\-–,.]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const REGION_BY_NAME_KEY = new Map<string, string>(
+  [...Object.entries(REGION_NAME_ALIASES), ...Object.entries(REGION_CODES)].map(([name, code]) => [
+    regionNameKey(name),
+    code,
+  ]),
+);
+
+/** The region code for a display name in any form CloudWatch has written it, or undefined. */
+export function regionCodeFromName(name: string): string | undefined {
+  return REGION_BY_NAME_KEY.get(regionNameKey(name));
+}
+
+/**
+ * Region code (e.g. `us-east-1`) of an alarm: from `AlarmArn` when it is a well-formed alarm ARN, else
+ * from the `Region` display name (messages without an ARN, or with one that does not parse). Undefined
+ * when neither tells.
  */
 export function alarmRegionCode(
   alarm: Pick<CloudWatchAlarmMessage, 'AlarmArn' | 'Region'>,
 ): string | undefined {
   const match = alarm.AlarmArn ? ALARM_ARN.exec(alarm.AlarmArn) : null;
-  return match ? match[1] : REGION_CODES[alarm.Region];
+  return match ? match[1] : regionCodeFromName(alarm.Region);
 }
 
 export type AlarmParseResult = { ok: true; alarm: CloudWatchAlarmMessage } | { ok: false; reason: string };

@@ -4,7 +4,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type AlarmKind, type AlarmState, type CloudWatchAlarmMessage, REGION_CODES } from './alarm.ts';
 import type { FirehoseTransformEvent } from './firehose.ts';
-import { encodeS3Key, type S3Event, type S3EventRecord } from './s3.ts';
+import { encodeS3Key, type S3Event, type S3EventRecord, s3EventAction } from './s3.ts';
 import type { SnsEvent, SnsRecord } from './sns.ts';
 
 /** The account id of the local cloud, and the default of every builder. */
@@ -37,7 +37,7 @@ export function nextSequencer(): string {
 
 export function buildS3Record(o: S3RecordOptions): S3EventRecord {
   const eventName = o.eventName ?? 'ObjectCreated:Put';
-  const removed = eventName.startsWith('ObjectRemoved');
+  const removed = s3EventAction(eventName) === 'removed';
   const requestId = o.requestId ?? randomBytes(8).toString('hex').toUpperCase();
   return {
     eventVersion: '2.1',

@@ -37,11 +37,55 @@ export function encodeS3Key(key: string): string {
     .replace(/%2F/g, '/');
 }
 
+/**
+ * What an S3 event type means for the object: `created` (a new object or version exists), `removed` (the
+ * object or current version is gone: a delete, a delete marker, a lifecycle expiration) or `other` (the
+ * object is unchanged in content: restore, replication status, storage-class moves, tags, ACLs, ...).
+ * Every type listed on the S3 user guide page "Event notification types and destinations" (section
+ * "Supported event types for SQS, SNS, and Lambda"), without its `s3:` prefix, as records carry them.
+ */
+export const S3_EVENT_ACTIONS: Readonly<Record<string, S3ObjectChange['action']>> = {
+  'ObjectCreated:Put': 'created',
+  'ObjectCreated:Post': 'created',
+  'ObjectCreated:Copy': 'created',
+  'ObjectCreated:CompleteMultipartUpload': 'created',
+  'ObjectRemoved:Delete': 'removed',
+  'ObjectRemoved:DeleteMarkerCreated': 'removed',
+  'LifecycleExpiration:Delete': 'removed',
+  'LifecycleExpiration:DeleteMarkerCreated': 'removed',
+  // A restore makes a temporary copy of an archived object readable (Post: started, Completed: done,
+  // Delete: the temporary copy expired); the object itself neither appears nor goes away.
+  'ObjectRestore:Post': 'other',
+  'ObjectRestore:Completed': 'other',
+  'ObjectRestore:Delete': 'other',
+  // Reduced Redundancy storage lost the object's data; its key remains, so derived data is kept.
+  ReducedRedundancyLostObject: 'other',
+  'Replication:OperationFailedReplication': 'other',
+  'Replication:OperationMissedThreshold': 'other',
+  'Replication:OperationReplicatedAfterThreshold': 'other',
+  'Replication:OperationNotTracked': 'other',
+  LifecycleTransition: 'other',
+  IntelligentTiering: 'other',
+  'ObjectTagging:Put': 'other',
+  'ObjectTagging:Delete': 'other',
+  'ObjectAcl:Put': 'other',
+};
+
+/**
+ * The action of an event name, with or without the `s3:` prefix (AWS's Go sample events carry it).
+ * Unknown names (types S3 adds later) are `other`: never mistaken for a creation or a removal.
+ */
+export function s3EventAction(eventName: string): S3ObjectChange['action'] {
+  const name = eventName.startsWith('s3:') ? eventName.slice(3) : eventName;
+  return Object.hasOwn(S3_EVENT_ACTIONS, name) ? S3_EVENT_ACTIONS[name]! : 'other';
+}
+
 export interface S3ObjectChange {
   bucket: string;
   /** Decoded object key, ready for GetObject. */
   key: string;
-  action: 'created' | 'removed';
+  /** See `S3_EVENT_ACTIONS`. Consumers act on `created` / `removed` and ignore `other`. */
+  action: 'created' | 'removed' | 'other';
   eventName: string;
   eventTime: string;
   size?: number;
@@ -55,7 +99,7 @@ export function s3Changes(event: S3Event): S3ObjectChange[] {
   return event.Records.map((r) => ({
     bucket: r.s3.bucket.name,
     key: decodeS3Key(r.s3.object.key),
-    action: r.eventName.startsWith('ObjectRemoved') ? 'removed' : 'created',
+    action: s3EventAction(r.eventName),
     eventName: r.eventName,
     eventTime: r.eventTime,
     size: r.s3.object.size,

@@ -3,6 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { formatAlarm } from '../../pipelines/alarm-to-slack/format.ts';
+import { render } from '../../pipelines/alarm-to-slack/notifier.ts';
 import {
   alarmKind,
   alarmRegionCode,
@@ -11,6 +13,7 @@ import {
   buildS3Event,
   buildSnsEvent,
   CloudWatchAlarmMessageSchema,
+  decodeFirehoseData,
   decodeS3Key,
   EventValidationError,
   encodeS3Key,
@@ -18,9 +21,14 @@ import {
   FirehoseTransformResponseSchema,
   parseAlarmMessage,
   parseEvent,
+  REGION_CODES,
+  REGION_NAME_ALIASES,
+  regionCodeFromName,
+  S3_EVENT_ACTIONS,
   S3EventSchema,
   SnsEventSchema,
   s3Changes,
+  s3EventAction,
 } from '../../shared/events/index.ts';
 
 const dir = new URL('../fixtures/events/', import.meta.url);
@@ -98,6 +106,8 @@ describe('fixtures', () => {
       'sns-alarm-metric-math.json': 'metric-math',
       'sns-alarm-anomaly.json': 'anomaly-detection',
       'sns-alarm-composite.json': 'composite',
+      'sns-alarm-go-sample.json': 'metric',
+      'sns-alarm-go-multiple-metrics.json': 'metric-math',
     };
     for (const [name, kind] of Object.entries(expected)) {
       const event = parseEvent(SnsEventSchema, fixture(name), 'SNS event');
@@ -249,5 +259,213 @@ describe('builders', () => {
         'response',
       ),
     ).toThrow(/records\.0\.result/);
+  });
+});
+
+describe('SNS envelope: fields the handler never reads never reject the batch', () => {
+  // Variants from AWS's own samples and deliveries (see test/fixtures/events/SOURCES.md): the handler
+  // reads MessageId, Message, TopicArn, Timestamp and Subject only.
+  const base = () => fixture('sns-plain.json') as { Records: Array<{ Sns: Record<string, unknown> }> };
+  const variants: Record<string, (sns: Record<string, unknown>) => void> = {
+    'MessageAttributes: null': (n) => {
+      n.MessageAttributes = null;
+    },
+    'no MessageAttributes': (n) => {
+      delete n.MessageAttributes;
+    },
+    'SigningCertURL / UnsubscribeURL spelling': (n) => {
+      n.SigningCertURL = n.SigningCertUrl;
+      n.UnsubscribeURL = n.UnsubscribeUrl;
+      delete n.SigningCertUrl;
+      delete n.UnsubscribeUrl;
+    },
+    'placeholder URLs ("EXAMPLE")': (n) => {
+      n.SigningCertUrl = 'EXAMPLE';
+      n.UnsubscribeUrl = 'EXAMPLE';
+    },
+    'no UnsubscribeUrl, Signature or SignatureVersion': (n) => {
+      delete n.UnsubscribeUrl;
+      delete n.Signature;
+      delete n.SignatureVersion;
+    },
+    'no Subject': (n) => {
+      delete n.Subject;
+    },
+    'Subject: null': (n) => {
+      n.Subject = null;
+    },
+    'an attribute of another shape, and an unknown field': (n) => {
+      n.MessageAttributes = { odd: { Type: 'Number', Value: 3 } };
+      n.SomethingNew = { nested: true };
+    },
+  };
+  for (const [name, change] of Object.entries(variants)) {
+    it(`accepts ${name}`, () => {
+      const event = base();
+      const good = structuredClone(event.Records[0]!);
+      change(event.Records[0]!.Sns);
+      event.Records.push(good); // the variant shares a batch with an ordinary record
+      const parsed = parseEvent(SnsEventSchema, event, 'SNS event');
+      expect(parsed.Records.map((r) => r.Sns.Message)).toEqual(['Hello from SNS!', 'Hello from SNS!']);
+      expect(parsed.Records[0]!.Sns.MessageId).toBe('95df01b4-ee98-5cb9-9903-4c221d41eb5e');
+    });
+  }
+
+  it('still rejects an envelope without what the handler reads', () => {
+    for (const field of ['MessageId', 'Message', 'TopicArn', 'Timestamp']) {
+      const event = base();
+      delete event.Records[0]!.Sns[field];
+      expect(() => parseEvent(SnsEventSchema, event, 'SNS event'), field).toThrow(
+        new RegExp(`Records\\.0\\.Sns\\.${field}`),
+      );
+    }
+  });
+});
+
+describe('alarm region: from the ARN when it parses, else from the display name', () => {
+  const alarmOf = (name: string) => {
+    const event = parseEvent(SnsEventSchema, fixture(name), 'SNS event');
+    const parsed = parseAlarmMessage(event.Records[0]!.Sns.Message);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return parsed.alarm;
+  };
+
+  it('renders AWS\'s sample alarm (placeholder ARN, Region "EXAMPLE") as an alarm', () => {
+    const alarm = alarmOf('sns-alarm-go-sample.json');
+    expect(alarm.AlarmArn).toBe('arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE');
+    expect(alarmRegionCode(alarm)).toBeUndefined();
+    // Through the notifier's own path (SNS envelope → alarm message → Slack message), not a generic post.
+    const event = parseEvent(SnsEventSchema, fixture('sns-alarm-go-sample.json'), 'SNS event');
+    expect(render(event.Records[0]!.Sns).alarmName).toBe('EXAMPLE');
+    const message = formatAlarm(alarm);
+    expect(JSON.stringify(message.blocks[0])).toContain('EXAMPLE');
+    expect(message.text).toMatch(/ALARM/);
+  });
+
+  it('takes the region from the display name when the ARN does not parse', () => {
+    const alarm = buildAlarmMessage({ region: 'eu-west-1' });
+    for (const [arn, Region, code] of [
+      ['arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:x', 'EU - Ireland', 'eu-west-1'],
+      ['not an arn', 'US West - Oregon', 'us-west-2'],
+      ['arn:aws:cloudwatch:eu-west-1:12345:alarm:x', 'Asia Pacific - Tokyo', 'ap-northeast-1'],
+    ] as const) {
+      const parsed = CloudWatchAlarmMessageSchema.safeParse({ ...alarm, AlarmArn: arn, Region });
+      expect(parsed.success, arn).toBe(true);
+      expect(alarmRegionCode({ AlarmArn: arn, Region }), Region).toBe(code);
+    }
+    // A well-formed ARN wins over the display name.
+    expect(alarmRegionCode({ AlarmArn: alarm.AlarmArn, Region: 'US East (Ohio)' })).toBe('eu-west-1');
+  });
+
+  it('knows the display names of every form CloudWatch has written', () => {
+    const names: Array<[string, string]> = [
+      // Pre-2019 forms.
+      ['US East - N. Virginia', 'us-east-1'],
+      ['US (Virginia)', 'us-east-1'],
+      ['US Standard', 'us-east-1'],
+      ['US East - Ohio', 'us-east-2'],
+      ['US West - N. California', 'us-west-1'],
+      ['US West - Oregon', 'us-west-2'],
+      ['EU - Ireland', 'eu-west-1'],
+      ['EU - Frankfurt', 'eu-central-1'],
+      ['EU - London', 'eu-west-2'],
+      ['Asia Pacific - Tokyo', 'ap-northeast-1'],
+      ['Asia Pacific - Singapore', 'ap-southeast-1'],
+      ['Asia Pacific - Sydney', 'ap-southeast-2'],
+      ['Asia Pacific - Seoul', 'ap-northeast-2'],
+      ['Asia Pacific - Mumbai', 'ap-south-1'],
+      ['South America - Sao Paulo', 'sa-east-1'],
+      ['Canada - Central', 'ca-central-1'],
+      ['China - Beijing', 'cn-north-1'],
+      // Today's forms, including the console's "Europe (…)" and the accented São Paulo.
+      ['US East (N. Virginia)', 'us-east-1'],
+      ['Europe (Ireland)', 'eu-west-1'],
+      ['Europe (Stockholm)', 'eu-north-1'],
+      ['South America (São Paulo)', 'sa-east-1'],
+      ['Asia Pacific (Osaka)', 'ap-northeast-3'],
+      ['Israel (Tel Aviv)', 'il-central-1'],
+      ['AWS GovCloud (US-West)', 'us-gov-west-1'],
+      ['  us east (n. virginia) ', 'us-east-1'],
+    ];
+    for (const [name, code] of names) expect(regionCodeFromName(name), name).toBe(code);
+    for (const [name, code] of Object.entries({ ...REGION_CODES, ...REGION_NAME_ALIASES })) {
+      expect(regionCodeFromName(name), name).toBe(code);
+    }
+    expect(regionCodeFromName('Nowhere (Moon)')).toBeUndefined();
+    // One display name per code, so the builders can invert the table.
+    const codes = Object.values(REGION_CODES);
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+});
+
+describe('S3 event types: creations, removals and the rest', () => {
+  // S3 User Guide, "Event notification types and destinations" → "Supported event types for SQS, SNS,
+  // and Lambda": each documented type and what it means for the object.
+  const documented: Record<string, 'created' | 'removed' | 'other'> = {
+    'ObjectCreated:Put': 'created',
+    'ObjectCreated:Post': 'created',
+    'ObjectCreated:Copy': 'created',
+    'ObjectCreated:CompleteMultipartUpload': 'created',
+    'ObjectRemoved:Delete': 'removed',
+    'ObjectRemoved:DeleteMarkerCreated': 'removed',
+    'LifecycleExpiration:Delete': 'removed',
+    'LifecycleExpiration:DeleteMarkerCreated': 'removed',
+    'ObjectRestore:Post': 'other',
+    'ObjectRestore:Completed': 'other',
+    'ObjectRestore:Delete': 'other',
+    ReducedRedundancyLostObject: 'other',
+    'Replication:OperationFailedReplication': 'other',
+    'Replication:OperationMissedThreshold': 'other',
+    'Replication:OperationReplicatedAfterThreshold': 'other',
+    'Replication:OperationNotTracked': 'other',
+    LifecycleTransition: 'other',
+    IntelligentTiering: 'other',
+    'ObjectTagging:Put': 'other',
+    'ObjectTagging:Delete': 'other',
+    'ObjectAcl:Put': 'other',
+  };
+
+  for (const [eventName, action] of Object.entries(documented)) {
+    it(`${eventName} is ${action === 'other' ? 'neither a creation nor a removal' : `a ${action === 'created' ? 'creation' : 'removal'}`}`, () => {
+      const event = buildS3Event({ bucket: 'b', key: 'k.jpg', eventName });
+      expect(s3Changes(parseEvent(S3EventSchema, event, 'S3 event'))[0]!.action).toBe(action);
+      expect(s3EventAction(`s3:${eventName}`)).toBe(action);
+    });
+  }
+
+  it('classifies exactly the documented types, and anything new as other', () => {
+    expect(S3_EVENT_ACTIONS).toEqual(documented);
+    expect(s3EventAction('ObjectAnnotation:Put')).toBe('other');
+    expect(s3EventAction('constructor')).toBe('other');
+    expect(s3EventAction('ObjectCreatedSomething')).toBe('other');
+  });
+
+  it('reads the published lifecycle-expiration and restore samples right', () => {
+    const expired = parseEvent(S3EventSchema, fixture('s3-lifecycle-expiration-delete.json'), 'S3 event');
+    expect(s3Changes(expired)[0]).toMatchObject({
+      action: 'removed',
+      key: 'Assets/CameraAnimation/41552/CameraAnimation.txt',
+      size: undefined,
+    });
+    const restored = parseEvent(S3EventSchema, fixture('s3-restore-completed-go-sample.json'), 'S3 event');
+    expect(s3Changes(restored)[0]).toMatchObject({ action: 'other', key: 'glacier-test.txt' });
+  });
+});
+
+describe('Firehose record data: checked per record, not per batch', () => {
+  it('accepts an event in which one record is not base64 (the transform fails that record alone)', () => {
+    const event = buildFirehoseTransformEvent({ records: [{ data: '{"a":1}' }, { data: '{"b":2}' }] });
+    event.records[1]!.data = 'not base64!';
+    const parsed = parseEvent(FirehoseTransformEventSchema, event, 'Firehose event');
+    expect(parsed.records.map((r) => decodeFirehoseData(r.data)?.toString())).toEqual(['{"a":1}', undefined]);
+  });
+
+  it('decodes base64 exactly, refusing what Node would silently skip', () => {
+    expect(decodeFirehoseData('')).toEqual(Buffer.alloc(0));
+    expect(decodeFirehoseData('e30=')?.toString()).toBe('{}');
+    expect(decodeFirehoseData('QUJD')?.toString()).toBe('ABC');
+    for (const bad of ['e30', 'e3!0', '@@@@', 'e3 0', 'QQ==QQ==', 'AAAA====', 'Q===', 'AA=A', 'e30=\n']) {
+      expect(decodeFirehoseData(bad), JSON.stringify(bad)).toBeUndefined();
+    }
   });
 });

@@ -111,6 +111,14 @@ describe('stream-transform handler', () => {
     }
   });
 
+  it('fails only the record whose data is not base64, not the batch', async () => {
+    const { handler } = await import('../../handlers/stream-transform.ts');
+    const event = buildFirehoseTransformEvent({ records: [{ data: line(1) }, { data: line(2) }] });
+    event.records[0]!.data = '%%% not base64 %%%';
+    const out = await handler(event, context());
+    expect(out.records.map((r) => r.result)).toEqual(['ProcessingFailed', 'Ok']);
+  });
+
   it('throws a clear error for an event that is not a transformation event', async () => {
     const { handler } = await import('../../handlers/stream-transform.ts');
     await expect(handler({ records: [{ recordId: 1 }] }, context())).rejects.toBeInstanceOf(
@@ -139,6 +147,19 @@ describe('stream-loader handler', () => {
       context(),
     );
     expect(gone).toEqual({ written: 0, badLines: 0 });
+  });
+
+  it('loads nothing for events that are not creations (lifecycle expiry, tagging, restore)', async () => {
+    const { handler } = await import('../../handlers/stream-loader.ts');
+    const key = 'events/type=order/dt=1970-01-01/tagged.gz';
+    await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: key, Body: gzipSync(`${line(42)}\n`) }));
+    const before = (await db.scanAll()).length;
+    // S3 User Guide, "Supported event types": none of these creates an object.
+    for (const eventName of ['ObjectTagging:Put', 'ObjectRestore:Completed', 'LifecycleExpiration:Delete']) {
+      const result = await handler(buildS3Event({ bucket: 'lake', key, eventName }), context());
+      expect(result, eventName).toEqual({ written: 0, badLines: 0 });
+    }
+    expect(await db.scanAll()).toHaveLength(before);
   });
 
   it('fails the invocation when the items cannot be written, so Lambda retries it', async () => {

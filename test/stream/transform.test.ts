@@ -404,6 +404,32 @@ describe('stream transform details', () => {
     expect(results.map((r) => r.result)).toEqual(['Dropped', 'Ok', 'Dropped']);
   });
 
+  it('fails a record whose data is not base64 alone, with a valid base64 answer', () => {
+    const valid = Buffer.from(JSON.stringify({ source: 's', type: 't', time: 0, data: 1 })).toString(
+      'base64',
+    );
+    const records = [
+      { recordId: 'a', data: valid },
+      { recordId: 'b', data: `${valid.slice(0, -4)}!!!!` },
+      { recordId: 'c', data: 'e30' }, // unpadded
+      { recordId: 'd', data: valid },
+    ];
+    const outcome = transformRecords(records);
+    expect(outcome.response.records.map((r) => [r.recordId, r.result])).toEqual([
+      ['a', 'Ok'],
+      ['b', 'ProcessingFailed'],
+      ['c', 'ProcessingFailed'],
+      ['d', 'Ok'],
+    ]);
+    expect(outcome.failures.map((f) => [f.recordId, f.code])).toEqual([
+      ['b', 'invalid-base64'],
+      ['c', 'invalid-base64'],
+    ]);
+    // Firehose rejects a whole response whose data is not base64, so every answer must be.
+    expect(FirehoseTransformResponseSchema.safeParse(outcome.response).success).toBe(true);
+    expect(outcome.responseBytes).toBe(Buffer.byteLength(JSON.stringify(outcome.response)));
+  });
+
   it('rejects a record whose normalised form is too big for a table item, with a reason', () => {
     const big = { source: 's', type: 't', time: 0, data: 'x'.repeat(2_000) };
     const outcome = transformRecords(
