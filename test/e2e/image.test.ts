@@ -68,7 +68,7 @@ describe('image pipeline on the local cloud', () => {
     for (const e of EXPECTED) {
       const res = await s3.send(new GetObjectCommand({ Bucket: 'display', Key: e.key }));
       expect(res.ContentType).toBe(e.type);
-      expect(res.CacheControl).toBe('public, max-age=31536000, immutable');
+      expect(res.CacheControl).toBe('public, max-age=300, s-maxage=31536000');
       expect(decodeURIComponent(res.Metadata?.['source-key'] ?? '')).toBe(KEY);
       const meta = await sharp(Buffer.from(await res.Body!.transformToByteArray())).metadata();
       expect(meta.format).toBe(e.format);
