@@ -142,7 +142,7 @@ describe('image function and its CDN', () => {
     expect(() =>
       synth({ bundle: false, pipelines: withAccess([{ resource: ref.cdn('uploads'), mode: 'invalidate' }]) }),
     ).toThrow(/no pipeline declares "uploads"/);
-  });
+  }, 120_000); // two syntheses
 });
 
 describe('missing variants are 404 through CloudFront, and the bucket stays unlisted', () => {
