@@ -12,6 +12,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { z } from 'zod';
 import type { S3ObjectChange } from '../../shared/events/index.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { retry } from '../../shared/retry.ts';
@@ -309,8 +310,7 @@ async function reject(
   // If an earlier attempt of this same rejection deleted variants and then failed to invalidate them, its
   // marker lists them: they are invalidated again now, not forgotten.
   const earlier = config.cdnDistributionId ? await readMarker(deps, markerKey) : undefined;
-  const pending =
-    earlier && eTag && earlier.sourceETag === unquote(eTag) ? (earlier.removedVariants ?? []) : [];
+  const pending = earlier && eTag && earlier.sourceETag === unquote(eTag) ? earlier.removedVariants : [];
   const removedVariants = [...new Set([...deleted, ...pending])].sort();
   const marker: RejectionMarker = {
     sourceBucket: config.sourceBucket,
@@ -343,21 +343,25 @@ async function reject(
   };
 }
 
+/** What a retry needs of an earlier marker; markers written before `removedVariants` existed lack it. */
+const StoredMarkerSchema = z.object({
+  sourceETag: z.string().nullable(),
+  removedVariants: z.array(z.string()).default([]),
+});
+
 /** The rejection marker at `markerKey`, if there is one and it parses. */
-async function readMarker(deps: ImageDeps, markerKey: string): Promise<Partial<RejectionMarker> | undefined> {
+async function readMarker(
+  deps: ImageDeps,
+  markerKey: string,
+): Promise<z.infer<typeof StoredMarkerSchema> | undefined> {
   const { config, s3 } = deps;
   try {
     const text = await s3Call(deps, 'GetObject', async () => {
       const r = await s3.send(new GetObjectCommand({ Bucket: config.displayBucket, Key: markerKey }));
       return (await r.Body?.transformToString()) ?? '';
     });
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null) return undefined;
-    const m = value as Partial<RejectionMarker>;
-    const removed = Array.isArray(m.removedVariants)
-      ? m.removedVariants.filter((k): k is string => typeof k === 'string')
-      : [];
-    return { sourceETag: typeof m.sourceETag === 'string' ? m.sourceETag : null, removedVariants: removed };
+    const parsed = StoredMarkerSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
   } catch (err) {
     if (isNotFound(err) || err instanceof SyntaxError) return undefined;
     throw err;
