@@ -3,9 +3,12 @@
 // pipelines/image-resize/. Rejected uploads return normally (a permanent property of the upload: a retry
 // cannot help) and show as a marker object, a metric and a log line; any other error is rethrown after
 // every record has been tried, so Lambda retries the event and finally sends it to the dead-letter queue.
+// A CloudFront invalidation that keeps failing is such an error, and also shows as CdnInvalidationFailures.
 import type { Context } from 'aws-lambda';
+import { CdnInvalidationError } from '../pipelines/image-resize/cdn.ts';
 import { type ImageConfig, loadImageConfig } from '../pipelines/image-resize/config.ts';
 import { type Outcome, processUpload, removeVariants } from '../pipelines/image-resize/pipeline.ts';
+import { cloudFrontClient } from '../shared/aws/cloudfront.ts';
 import { s3Client } from '../shared/aws/s3.ts';
 import { parseEvent, S3EventSchema, s3Changes } from '../shared/events/index.ts';
 import { createLogger } from '../shared/logger.ts';
@@ -27,6 +30,7 @@ export async function handler(event: unknown, context: Context): Promise<{ outco
   const parsed = parseEvent(S3EventSchema, event, 'S3 event');
   const deps = {
     s3: s3Client(),
+    ...(config.cdnDistributionId ? { cloudfront: cloudFrontClient() } : {}),
     config,
     logger,
     deadline: Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS,
@@ -46,6 +50,17 @@ export async function handler(event: unknown, context: Context): Promise<{ outco
       report(outcome);
     } catch (err) {
       failures.push(err);
+      if (err instanceof CdnInvalidationError) {
+        // The variants are right in S3 but CloudFront may serve the old ones for up to a year: an alarm on
+        // this metric catches it even when a later retry succeeds.
+        metrics.addMetric('CdnInvalidationFailures', MetricUnit.Count, 1);
+        logger.error('CloudFront invalidation failed', {
+          key: change.key,
+          distributionId: err.distributionId,
+          paths: err.paths,
+          error: err,
+        });
+      }
       logger.error('Change failed; the event will be retried', {
         key: change.key,
         eventName: change.eventName,
@@ -61,11 +76,20 @@ export async function handler(event: unknown, context: Context): Promise<{ outco
 }
 
 function report(o: Outcome): void {
+  // Invalidation paths cost money past 1,000 a month (README.md): counted so that the bill can be watched.
+  if (o.status !== 'skipped' && o.invalidated.length > 0) {
+    metrics.addMetric('CdnPathsInvalidated', MetricUnit.Count, o.invalidated.length);
+  }
   switch (o.status) {
     case 'processed':
       metrics.addMetric('ImagesProcessed', MetricUnit.Count, 1);
       metrics.addMetric('VariantsWritten', MetricUnit.Count, o.written.length);
-      logger.info('Variants written', { sourceKey: o.sourceKey, eTag: o.eTag, written: o.written });
+      logger.info('Variants written', {
+        sourceKey: o.sourceKey,
+        eTag: o.eTag,
+        written: o.written,
+        invalidated: o.invalidated,
+      });
       break;
     case 'rejected': {
       metrics.addMetric('ImagesRejected', MetricUnit.Count, 1);
@@ -78,12 +102,17 @@ function report(o: Outcome): void {
         reason: o.reason,
         detail: o.message,
         marker: o.marker,
+        invalidated: o.invalidated,
       });
       break;
     }
     case 'removed':
       metrics.addMetric('VariantsDeleted', MetricUnit.Count, o.deleted.length);
-      logger.info('Variants removed', { sourceKey: o.sourceKey, deleted: o.deleted });
+      logger.info('Variants removed', {
+        sourceKey: o.sourceKey,
+        deleted: o.deleted,
+        invalidated: o.invalidated,
+      });
       break;
     case 'skipped':
       logger.info('Change skipped', { sourceKey: o.sourceKey, why: o.why });

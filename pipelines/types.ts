@@ -8,7 +8,9 @@ export type ResourceRef =
   | { kind: 'table'; name: string }
   | { kind: 'topic'; name: string }
   | { kind: 'stream'; name: string }
-  | { kind: 'secret'; name: string };
+  | { kind: 'secret'; name: string }
+  /** The CDN (CloudFront distribution) in front of the bucket `name`, which must declare `cdn: true`. */
+  | { kind: 'cdn'; name: string };
 
 export const ref = {
   bucket: (name: string): ResourceRef => ({ kind: 'bucket', name }),
@@ -16,11 +18,14 @@ export const ref = {
   topic: (name: string): ResourceRef => ({ kind: 'topic', name }),
   stream: (name: string): ResourceRef => ({ kind: 'stream', name }),
   secret: (name: string): ResourceRef => ({ kind: 'secret', name }),
+  /** The CDN of bucket `name`: its distribution id in an environment, `invalidate` in `access`. */
+  cdn: (bucket: string): ResourceRef => ({ kind: 'cdn', name: bucket }),
 };
 
 /**
  * An environment value: either a literal setting, or a resource reference that each runtime resolves
- * to its physical identifier (bucket name, table name, topic ARN, stream name, secret ARN).
+ * to its physical identifier (bucket name, table name, topic ARN, stream name, secret ARN, and for a
+ * bucket's CDN the CloudFront distribution id; the local cloud gives each CDN bucket a fixed local id).
  */
 export type EnvValue = string | ResourceRef;
 
@@ -92,7 +97,8 @@ export type Trigger =
   /** Invoked synchronously by Firehose as the stream's data-transformation processor. */
   | { kind: 'firehose-transform'; stream: string };
 
-export type AccessMode = 'read' | 'write' | 'readwrite' | 'publish';
+/** `invalidate` applies to a `cdn` ref only: cloudfront:CreateInvalidation on that distribution alone. */
+export type AccessMode = 'read' | 'write' | 'readwrite' | 'publish' | 'invalidate';
 
 export interface FunctionSpec {
   /** Logical id, unique across all pipelines, e.g. `image-resize`. */

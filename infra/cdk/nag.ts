@@ -16,7 +16,7 @@ const logicalId = (stack: Stack, c: IConstruct): string =>
   stack.getLogicalId(c.node.defaultChild as CfnResource);
 
 /** Wildcard actions that CDK's bucket grants (grantRead/grantWrite/grantReadWrite) put in a policy. */
-const BUCKET_GRANT_ACTIONS: Record<Exclude<AccessMode, 'publish'>, string[]> = {
+const BUCKET_GRANT_ACTIONS: Record<Exclude<AccessMode, 'publish' | 'invalidate'>, string[]> = {
   read: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
   write: ['s3:DeleteObject*', 's3:Abort*'],
   readwrite: ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'],
@@ -45,7 +45,7 @@ export function acknowledgeFindings(stack: Stack, res: PipelineResources, settin
             "topic's own key (GenerateDataKey and GenerateDataKeyWithoutPlaintext); the grant names that key only.",
         );
       }
-      if (resource.kind !== 'bucket' || mode === 'publish') continue;
+      if (resource.kind !== 'bucket' || mode === 'publish' || mode === 'invalidate') continue;
       const bucket = res.buckets.get(resource.name)!;
       const reason = BUCKET_GRANT_REASON.replace('%MODE%', mode);
       for (const action of BUCKET_GRANT_ACTIONS[mode])

@@ -48,6 +48,9 @@ export interface EventPipelinesStackProps extends StackProps {
   settings: DeploySettings;
 }
 
+/** Object CloudFront asks for on `GET /` of a CDN bucket; never written, so `/` answers 404. */
+export const CDN_DEFAULT_ROOT_OBJECT = 'index.html';
+
 const S3_EVENTS: Record<S3EventName, s3.EventType> = {
   's3:ObjectCreated:*': s3.EventType.OBJECT_CREATED,
   's3:ObjectRemoved:*': s3.EventType.OBJECT_REMOVED,
@@ -230,6 +233,9 @@ export class EventPipelinesStack extends Stack {
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      // With s3:ListBucket granted below, `GET /` would be a ListObjects of the bucket; a default root object
+      // (which no pipeline writes: keys it serves have a `<prefix>/`) turns it into a GetObject → 404.
+      defaultRootObject: CDN_DEFAULT_ROOT_OBJECT,
       // With the default *.cloudfront.net certificate CloudFront fixes the policy at TLSv1; with a custom
       // domain (context cdnDomains) viewers must use TLS 1.2 or later.
       ...(domain
@@ -248,6 +254,20 @@ export class EventPipelinesStack extends Stack {
       logFilePrefix: `cloudfront/${spec.name}/`,
     });
     res.distributions.set(spec.name, distribution);
+    // A missing key must be 404, not 403: S3 answers 404 only to a requester that may s3:ListBucket (S3 API
+    // reference, GetObject "Permissions"). Granted to this distribution alone (AWS:SourceArn), on the bucket
+    // (listing), not its objects. CloudFront never forwards a query string here (CACHING_OPTIMIZED, no origin
+    // request policy), and `/` maps to the default root object, so no viewer request becomes a listing.
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CdnSees404ForMissingKeys',
+        effect: iam.Effect.ALLOW,
+        principals: [new iam.ServicePrincipal('cloudfront.amazonaws.com')],
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringEquals: { 'AWS:SourceArn': distribution.distributionArn } },
+      }),
+    );
     // An explicit Deny outranks the Origin Access Control Allow: CloudFront gets 403 for private prefixes.
     if (spec.cdnPrivatePrefixes?.length) {
       bucket.addToResourcePolicy(
@@ -397,7 +417,7 @@ export class EventPipelinesStack extends Stack {
     }
   }
 
-  /** bucket → name, table → name, topic → ARN, stream → name, secret → ARN. */
+  /** bucket → name, table → name, topic → ARN, stream → name, secret → ARN, cdn → distribution id. */
   private resolveRef(ref: ResourceRef, res: PipelineResources, fn: FunctionSpec): string {
     const where = `environment of ${fn.id}`;
     switch (ref.kind) {
@@ -412,6 +432,9 @@ export class EventPipelinesStack extends Stack {
       case 'stream':
         return need(res.streams, ref.name, `${where} (a stream's processor cannot name a stream)`)
           .deliveryStreamName;
+      case 'cdn':
+        return need(res.distributions, ref.name, `${where} (cdn of a bucket without cdn: true?)`)
+          .distributionId;
     }
   }
 
@@ -456,6 +479,16 @@ export class EventPipelinesStack extends Stack {
       case 'stream': {
         if (mode !== 'write' && mode !== 'publish') throw bad();
         need(res.streams, ref.name, where).grantPutRecords(who);
+        return;
+      }
+      case 'cdn': {
+        // cloudfront:CreateInvalidation on this one distribution's ARN, nothing else.
+        if (mode !== 'invalidate') throw bad();
+        need(
+          res.distributions,
+          ref.name,
+          `${where} (cdn of a bucket without cdn: true?)`,
+        ).grantCreateInvalidation(who);
         return;
       }
     }

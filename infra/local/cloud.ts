@@ -1,5 +1,5 @@
 // The local cloud: one HTTP edge on 127.0.0.1:4566 speaking the real AWS wire protocols (S3 via s3rver,
-// DynamoDB via dynalite, SNS and Firehose hand-written), with every resource, trigger and function built
+// DynamoDB via dynalite, SNS, Firehose and CloudFront invalidations hand-written), with every resource, trigger and function built
 // from the pipeline definitions (pipelines/index.ts), functions run as local Lambdas (lambda.ts), and
 // inspection endpoints under /_local/. API: /work/notes/local-cloud-api.md; docs: infra/local/README.md.
 import { mkdir } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { pipelines as defaultPipelines } from '../../pipelines/index.ts';
 import type { FunctionSpec, PipelineDefinition } from '../../pipelines/types.ts';
 import { buildS3Event, buildSnsEvent } from '../../shared/events/builders.ts';
+import { CloudFrontService } from './cloudfront.ts';
 import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
 import { DeadLetterStore } from './dlq.ts';
 import { startDynamo } from './dynamodb.ts';
@@ -88,7 +89,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // Stores and backends.
   const dlq = new DeadLetterStore(dataDir);
   const slack = new SlackSink(dataDir, print);
-  await Promise.all([dlq.load(), slack.load()]);
+  const cloudfront = new CloudFrontService(dataDir, resources.buckets, print);
+  await Promise.all([dlq.load(), slack.load(), cloudfront.load()]);
   const pools = new Map<string, FunctionPool>();
   const asyncInvoker = new AsyncInvoker({
     retryDelayMs,
@@ -194,6 +196,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (service === 'dynamodb') return dynamo.proxy(req, res);
     if (service === 'firehose') return firehose.handle(req, res);
     if (service === 'sns') return sns.handle(req, res, url);
+    if (service === 'cloudfront') return cloudfront.handle(req, res, url);
     if (service === 's3' || service === undefined) {
       // Unsigned form posts with an Action are query-protocol calls (SNS); everything else is S3.
       if (service === undefined && req.method === 'POST' && url.pathname === '/' && isForm(req)) {
@@ -204,7 +207,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     sendPlain(
       res,
       400,
-      `The local cloud does not emulate the "${service}" service (S3, DynamoDB, SNS, Firehose only).\n`,
+      `The local cloud does not emulate the "${service}" service (S3, DynamoDB, SNS, Firehose, CloudFront invalidations only).\n`,
     );
   };
   const localRoute = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -221,6 +224,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const { status, text } = await slack.receive((await readBody(req, 1024 * 1024)).toString('utf8'));
         return sendPlain(res, status, text, 'text/html');
       }
+      case 'GET /_local/cloudfront/invalidations':
+        return sendLocalJson(res, 200, cloudfront.all());
+      case 'DELETE /_local/cloudfront/invalidations':
+        await cloudfront.clear();
+        return sendLocalJson(res, 200, []);
       case 'GET /_local/dlq':
         return sendLocalJson(res, 200, dlq.all());
       case 'DELETE /_local/dlq':
@@ -247,6 +255,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             'GET /_local/health',
             'GET|DELETE /_local/slack',
             'POST /_local/slack/webhook',
+            'GET|DELETE /_local/cloudfront/invalidations',
             'GET|DELETE /_local/dlq',
             'GET /_local/firehose',
             'POST /_local/firehose/faults',
@@ -321,6 +330,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       tables: resources.tables.map((t) => t.name),
       topics: resources.topics.map((t) => topicArn(t.name)),
       streams: resources.streams.map((s) => s.name),
+      distributions: cloudfront.list(),
       functions: resources.functions.map((f) => ({
         id: f.id,
         pipeline: f.pipeline,
@@ -364,7 +374,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       internalS3.destroy();
-      await Promise.all([s3.close(), dynamo.close(), dlq.flush(), slack.flush(), sns.flush()]);
+      await Promise.all([
+        s3.close(),
+        dynamo.close(),
+        dlq.flush(),
+        slack.flush(),
+        cloudfront.flush(),
+        sns.flush(),
+      ]);
     })();
     return stopped;
   };

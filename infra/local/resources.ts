@@ -1,6 +1,7 @@
 // Reads the pipeline definitions into the set of resources and functions the local cloud must provide,
 // checks them (unique ids, triggers and refs pointing at declared resources), and resolves a function's
-// environment the way the CDK app does on AWS: bucket → name, table → name, topic → ARN, stream → name.
+// environment the way the CDK app does on AWS: bucket → name, table → name, topic → ARN, stream → name,
+// cdn → the local id of the bucket's distribution (infra/local/cloudfront.ts).
 import type {
   BucketSpec,
   DeliveryStreamSpec,
@@ -11,6 +12,7 @@ import type {
   TableSpec,
   TopicSpec,
 } from '../../pipelines/types.ts';
+import { localDistributionId } from './cloudfront.ts';
 import { topicArn } from './names.ts';
 
 export interface ResourceSet {
@@ -77,6 +79,7 @@ function refExists(set: ResourceSet, ref: ResourceRef, fnId: string): void {
     topic: set.topics,
     stream: set.streams,
     secret: set.secrets,
+    cdn: set.buckets.filter((b) => b.cdn),
   };
   if (!lists[ref.kind].some((x) => x.name === ref.name)) {
     throw new DefinitionError(
@@ -105,6 +108,9 @@ export function resolveEnvironment(
         break;
       case 'topic':
         env[name] = topicArn(v.name);
+        break;
+      case 'cdn':
+        env[name] = localDistributionId(v.name);
         break;
       case 'secret': {
         const secret = set.secrets.find((s) => s.name === v.name)!;

@@ -1,6 +1,6 @@
 // Settings of the image pipeline, read from the environment once at cold start (shared/config.ts) and
 // validated with zod: buckets, the variant list (VARIANTS overrides the defaults in variants.ts), and the
-// input limits. A configuration that would write variants into the source bucket (an endless loop of
+// input limits, and the CloudFront distribution to invalidate when variants change. A configuration that would write variants into the source bucket (an endless loop of
 // uploads triggering uploads) is refused here, before any event is handled.
 import { z } from 'zod';
 import { envInt, envJson, loadConfig } from '../../shared/config.ts';
@@ -23,6 +23,14 @@ export const ImageConfigSchema = z
     MAX_INPUT_PIXELS: envInt({ min: 1, max: 1_000_000_000 }).default(DEFAULT_MAX_INPUT_PIXELS),
     /** Largest accepted upload, in bytes, checked before downloading. */
     MAX_INPUT_BYTES: envInt({ min: 1, max: 1024 * 1024 * 1024 }).default(DEFAULT_MAX_INPUT_BYTES),
+    /**
+     * CloudFront distribution serving the display bucket (the definition sets it from `ref.cdn('display')`).
+     * Replaced or removed variants are invalidated there; unset = no CDN, nothing to invalidate.
+     */
+    CDN_DISTRIBUTION_ID: z
+      .string()
+      .regex(/^[A-Z0-9]{1,64}$/, 'must be a CloudFront distribution id (upper-case letters and digits)')
+      .optional(),
   })
   .superRefine((c, ctx) => {
     if (c.SOURCE_BUCKET === c.DISPLAY_BUCKET) {
@@ -40,6 +48,8 @@ export interface ImageConfig {
   variants: readonly VariantSpec[];
   maxInputPixels: number;
   maxInputBytes: number;
+  /** CloudFront distribution to invalidate when variants are replaced or removed; undefined = no CDN. */
+  cdnDistributionId?: string;
 }
 
 /** Reads and validates the settings; throws ConfigError naming every bad variable. */
@@ -51,5 +61,6 @@ export function loadImageConfig(env: Record<string, string | undefined> = proces
     variants: c.VARIANTS ?? DEFAULT_VARIANTS,
     maxInputPixels: c.MAX_INPUT_PIXELS,
     maxInputBytes: c.MAX_INPUT_BYTES,
+    ...(c.CDN_DISTRIBUTION_ID ? { cdnDistributionId: c.CDN_DISTRIBUTION_ID } : {}),
   };
 }

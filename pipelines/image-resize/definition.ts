@@ -38,10 +38,13 @@ export const imageResize: PipelineDefinition = {
       environment: {
         SOURCE_BUCKET: ref.bucket('uploads'),
         DISPLAY_BUCKET: ref.bucket('display'),
+        // Replaced and removed variants are invalidated in the display bucket's CDN.
+        CDN_DISTRIBUTION_ID: ref.cdn('display'),
       },
       access: [
         { resource: ref.bucket('uploads'), mode: 'read' },
         { resource: ref.bucket('display'), mode: 'readwrite' },
+        { resource: ref.cdn('display'), mode: 'invalidate' },
       ],
       nodeModules: ['sharp'],
     },

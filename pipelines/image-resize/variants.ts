@@ -61,8 +61,16 @@ export const DEFAULT_VARIANTS: readonly VariantSpec[] = [
 export const CONTENT_TYPES: Record<VariantFormat, string> = { jpeg: 'image/jpeg', webp: 'image/webp' };
 const EXTENSIONS: Record<VariantFormat, string> = { jpeg: 'jpg', webp: 'webp' };
 
-/** Variants never change once written for an upload (a new upload rewrites them), so caches keep them. */
-export const VARIANT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/**
+ * A re-upload rewrites a variant under the same key, so variants are not immutable. Browsers (which nobody
+ * can invalidate) keep one for 5 minutes (`max-age`); shared caches, i.e. CloudFront, for a year
+ * (`s-maxage`, which shared caches use instead of max-age), and the function invalidates CloudFront when it
+ * replaces or removes variants. So a re-upload reaches viewers within the invalidation time plus 5 minutes.
+ * See README.md, "Caching and re-uploads".
+ */
+export const BROWSER_MAX_AGE_SECONDS = 300;
+export const CDN_MAX_AGE_SECONDS = 31_536_000;
+export const VARIANT_CACHE_CONTROL = `public, max-age=${BROWSER_MAX_AGE_SECONDS}, s-maxage=${CDN_MAX_AGE_SECONDS}`;
 
 /** Prefix of the rejection markers in the display bucket (variant names cannot start with `_`). */
 export const REJECTED_PREFIX = '_rejected/';

@@ -297,9 +297,14 @@ describe('least privilege', () => {
   it('function roles have no managed policies and reference only their own resources', () => {
     const r = s.stack.resources;
     const refId = (kind: string, name: string) => {
-      const m = { bucket: r.buckets, table: r.tables, topic: r.topics, secret: r.secrets, stream: r.streams }[
-        kind
-      ]!;
+      const m = {
+        bucket: r.buckets,
+        table: r.tables,
+        topic: r.topics,
+        secret: r.secrets,
+        stream: r.streams,
+        cdn: r.distributions,
+      }[kind]!;
       return idOf(s, (m as Map<string, never>).get(name)!);
     };
     for (const spec of allFunctions()) {

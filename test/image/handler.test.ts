@@ -134,7 +134,10 @@ describe('image handler', () => {
     const body = photo('path.jpg');
     const eTag = await upload(key, body);
     const { outcomes } = await handler(created(key, body.length, eTag), context());
-    expect(outcomes).toEqual([{ status: 'processed', sourceKey: key, eTag, written: expect.any(Array) }]);
+    // No CDN configured here (CDN_DISTRIBUTION_ID unset): nothing to invalidate; see cdn.test.ts.
+    expect(outcomes).toEqual([
+      { status: 'processed', sourceKey: key, eTag, written: expect.any(Array), invalidated: [] },
+    ]);
     expect(await displayKeys()).toEqual(variants);
     const expected = {
       'large/My Photos/Été/beach + sun (1).jpg': ['image/jpeg', 1600, 1000],
@@ -144,7 +147,8 @@ describe('image handler', () => {
     for (const [k, [type, w, h]] of Object.entries(expected)) {
       const { res, body: out } = await read(k);
       expect(res.ContentType).toBe(type);
-      expect(res.CacheControl).toBe('public, max-age=31536000, immutable');
+      // Browsers 5 minutes (they cannot be invalidated), CloudFront a year (it is invalidated on change).
+      expect(res.CacheControl).toBe('public, max-age=300, s-maxage=31536000');
       expect(decodeURIComponent(res.Metadata?.['source-key'] ?? '')).toBe(key);
       expect(res.Metadata?.['source-etag']).toBe(eTag);
       const meta = await sharp(out).metadata();

@@ -24,6 +24,11 @@ function declared(ref: ResourceRef): boolean {
         return r.flatMap((x) => x.streams ?? []).map((s) => s.name);
       case 'secret':
         return r.flatMap((x) => x.secrets ?? []).map((s) => s.name);
+      case 'cdn':
+        return r
+          .flatMap((x) => x.buckets ?? [])
+          .filter((b) => b.cdn)
+          .map((b) => b.name);
     }
   };
   return names(ref.kind).includes(ref.name);

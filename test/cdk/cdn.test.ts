@@ -1,0 +1,190 @@
+// The CDN pieces of the synthesized app: the image function learns the distribution id from its
+// environment and may CreateInvalidation on that one distribution only; CloudFront sees 404 (not 403) for
+// a missing key because it may s3:ListBucket, limited to this distribution by AWS:SourceArn, and `GET /`
+// cannot list the bucket because of a default root object. The bucket policy is also evaluated with a
+// small IAM evaluator (explicit Deny > Allow > implicit deny) over the template's own statements.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipelines } from '../../pipelines/index.ts';
+import { type PipelineDefinition, ref } from '../../pipelines/types.ts';
+import {
+  asArray,
+  idOf,
+  ofType,
+  referencedIds,
+  removeSynthOutput,
+  roleStatements,
+  type Statement,
+  type Synthesized,
+  synth,
+} from './helpers.ts';
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synth({ bundle: false });
+}, 120_000);
+afterAll(removeSynthOutput);
+
+const ACCOUNT = '111122223333';
+const distributionId = () => idOf(s, s.stack.resources.distributions.get('display')!);
+const bucketId = () => idOf(s, s.stack.resources.buckets.get('display')!);
+
+/** Resolves the intrinsics these policies use; a logical id stands for its physical name. */
+function resolve(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(resolve);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('Ref' in o) {
+      if (o.Ref === 'AWS::Partition') return 'aws';
+      if (o.Ref === 'AWS::AccountId') return ACCOUNT;
+      return `physical-${String(o.Ref)}`;
+    }
+    if ('Fn::GetAtt' in o) {
+      const [id, attr] = o['Fn::GetAtt'] as [string, string];
+      if (attr === 'Arn' && s.json.Resources[id]?.Type === 'AWS::S3::Bucket')
+        return `arn:aws:s3:::physical-${id}`;
+      throw new Error(`unresolvable GetAtt ${id}.${attr}`);
+    }
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map((p) => String(resolve(p))).join(sep);
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
+  }
+  return v;
+}
+
+const glob = (pattern: string, value: string) =>
+  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
+
+interface Request {
+  service: string;
+  action: string;
+  resource: string;
+  context: Record<string, string>;
+}
+
+function conditionHolds(
+  condition: Record<string, Record<string, unknown>> | undefined,
+  ctx: Request['context'],
+) {
+  for (const [op, tests] of Object.entries(condition ?? {})) {
+    for (const [key, expected] of Object.entries(tests)) {
+      const actual = ctx[key];
+      const values = asArray(expected).map(String);
+      if (actual === undefined) return false;
+      if (op === 'StringEquals' || op === 'Bool') {
+        if (!values.includes(actual)) return false;
+      } else if (op === 'ArnLike' || op === 'StringLike') {
+        if (!values.some((p) => glob(p, actual))) return false;
+      } else if (op === 'NumericLessThan') {
+        if (!values.some((x) => Number(actual) < Number(x))) return false;
+      } else throw new Error(`the evaluator does not know condition operator ${op}`);
+    }
+  }
+  return true;
+}
+
+/** The bucket policy's decision for a request by an AWS service principal (IAM evaluation logic). */
+function decide(statements: Statement[], req: Request): 'Allow' | 'Deny' | 'ImplicitDeny' {
+  const applies = (st: Statement) => {
+    const principal = st.Principal as { Service?: unknown; AWS?: unknown } | undefined;
+    const who =
+      asArray(principal?.AWS).includes('*') || asArray(principal?.Service).map(String).includes(req.service);
+    return (
+      who &&
+      asArray(st.Action).some((a) => glob(String(a), req.action)) &&
+      asArray(st.Resource).some((r) => glob(String(r), req.resource)) &&
+      conditionHolds(st.Condition as Record<string, Record<string, unknown>> | undefined, req.context)
+    );
+  };
+  const matching = statements.filter(applies);
+  if (matching.some((st) => st.Effect === 'Deny')) return 'Deny';
+  return matching.some((st) => st.Effect === 'Allow') ? 'Allow' : 'ImplicitDeny';
+}
+
+describe('image function and its CDN', () => {
+  it('gets the distribution id as CDN_DISTRIBUTION_ID', () => {
+    const fn = s.stack.resources.functions.get('image-resize')!;
+    const [, resource] = ofType(s, 'AWS::Lambda::Function').find(([id]) => id === idOf(s, fn.fn))!;
+    const env = (resource.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.CDN_DISTRIBUTION_ID).toEqual({ Ref: distributionId() });
+  });
+
+  it('may cloudfront:CreateInvalidation on that distribution only, and no other function may touch CloudFront', () => {
+    for (const built of s.stack.resources.functions.values()) {
+      const cf = roleStatements(s, idOf(s, built.role)).filter((st) =>
+        asArray(st.Action).some((a) => String(a).startsWith('cloudfront:')),
+      );
+      if (built.spec.id !== 'image-resize') {
+        expect(cf, built.spec.id).toEqual([]);
+        continue;
+      }
+      expect(cf).toHaveLength(1);
+      expect(cf[0]).toMatchObject({ Effect: 'Allow', Action: 'cloudfront:CreateInvalidation' });
+      expect(asArray(resolve(cf[0]!.Resource))).toEqual([
+        `arn:aws:cloudfront::${ACCOUNT}:distribution/physical-${distributionId()}`,
+      ]);
+    }
+  });
+
+  it('refuses an invalidate grant on a bucket, and a cdn ref to a bucket without a CDN', () => {
+    const fn = pipelines[0]!.functions[0]!;
+    const withAccess = (access: PipelineDefinition['functions'][number]['access']): PipelineDefinition[] => [
+      { ...pipelines[0]!, functions: [{ ...fn, access }] },
+      ...pipelines.slice(1),
+    ];
+    expect(() =>
+      synth({
+        bundle: false,
+        pipelines: withAccess([{ resource: ref.bucket('display'), mode: 'invalidate' }]),
+      }),
+    ).toThrow(/mode invalidate does not apply to a bucket/);
+    expect(() =>
+      synth({ bundle: false, pipelines: withAccess([{ resource: ref.cdn('uploads'), mode: 'invalidate' }]) }),
+    ).toThrow(/no pipeline declares "uploads"/);
+  }, 120_000); // two syntheses
+});
+
+describe('missing variants are 404 through CloudFront, and the bucket stays unlisted', () => {
+  const policy = (): Statement[] => {
+    const [, p] = ofType(s, 'AWS::S3::BucketPolicy').find(([, x]) =>
+      referencedIds(x.Properties?.Bucket).has(bucketId()),
+    )!;
+    return (resolve(p.Properties!.PolicyDocument) as { Statement: Statement[] }).Statement;
+  };
+  const bucketArn = () => `arn:aws:s3:::physical-${bucketId()}`;
+  const distributionArn = () => `arn:aws:cloudfront::${ACCOUNT}:distribution/physical-${distributionId()}`;
+  const viaCloudFront = (action: string, resource: string, sourceArn = distributionArn()): Request => ({
+    service: 'cloudfront.amazonaws.com',
+    action,
+    resource,
+    context: { 'AWS:SourceArn': sourceArn, 'aws:SecureTransport': 'true', 's3:TlsVersion': '1.3' },
+  });
+
+  it('sets a default root object, so `GET /` is a GetObject (404), never a listing', () => {
+    const [, dist] = ofType(s, 'AWS::CloudFront::Distribution')[0]!;
+    expect((dist.Properties!.DistributionConfig as { DefaultRootObject?: string }).DefaultRootObject).toBe(
+      'index.html',
+    );
+  });
+
+  it('lets this distribution, and only it, s3:ListBucket (S3 then answers 404 for a missing key)', () => {
+    const list = policy().find((st) => asArray(st.Action).includes('s3:ListBucket'))!;
+    expect(list).toMatchObject({ Effect: 'Allow', Principal: { Service: 'cloudfront.amazonaws.com' } });
+    expect(list.Resource).toBe(bucketArn()); // the bucket, not its objects
+    expect(decide(policy(), viaCloudFront('s3:ListBucket', bucketArn()))).toBe('Allow');
+    const other = `arn:aws:cloudfront::${ACCOUNT}:distribution/EOTHERDIST`;
+    expect(decide(policy(), viaCloudFront('s3:ListBucket', bucketArn(), other))).toBe('ImplicitDeny');
+  });
+
+  it('still serves variants and still denies the private prefixes to CloudFront (explicit Deny wins)', () => {
+    expect(decide(policy(), viaCloudFront('s3:GetObject', `${bucketArn()}/thumb/a.jpg`))).toBe('Allow');
+    expect(decide(policy(), viaCloudFront('s3:GetObject', `${bucketArn()}/_rejected/a.jpg.json`))).toBe(
+      'Deny',
+    );
+    // Nothing but reading and listing: no writes for CloudFront.
+    expect(decide(policy(), viaCloudFront('s3:PutObject', `${bucketArn()}/thumb/a.jpg`))).toBe(
+      'ImplicitDeny',
+    );
+  });
+});
