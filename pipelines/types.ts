@@ -100,6 +100,22 @@ export type Trigger =
 /** `invalidate` applies to a `cdn` ref only: cloudfront:CreateInvalidation on that distribution alone. */
 export type AccessMode = 'read' | 'write' | 'readwrite' | 'publish' | 'invalidate';
 
+/**
+ * Lambda runtime identifiers this project can deploy (AWS Lambda "Supported runtimes"). The CDK app deploys
+ * the function on it and bundles for its Node major; the local cloud reports it (AWS_EXECUTION_ENV, health,
+ * start screen) while running the code on the host's Node.
+ */
+export type NodeRuntime = 'nodejs22.x' | 'nodejs24.x';
+
+/** The runtime of every function that names none: Node 24, Active LTS (Node 22 leaves LTS in April 2027). */
+export const DEFAULT_RUNTIME: NodeRuntime = 'nodejs24.x';
+
+/** A function's runtime: its own, else the default. */
+export const runtimeOf = (fn: Pick<FunctionSpec, 'runtime'>): NodeRuntime => fn.runtime ?? DEFAULT_RUNTIME;
+
+/** The Node major a runtime runs, e.g. 24 for `nodejs24.x` (esbuild's `node24` target). */
+export const nodeMajor = (runtime: NodeRuntime): number => Number(/^nodejs(\d+)\.x$/.exec(runtime)![1]);
+
 export interface FunctionSpec {
   /** Logical id, unique across all pipelines, e.g. `image-resize`. */
   id: string;
@@ -118,6 +134,8 @@ export interface FunctionSpec {
   access: Array<{ resource: ResourceRef; mode: AccessMode }>;
   /** npm packages that must ship as node_modules rather than be bundled (native code). */
   nodeModules?: string[];
+  /** Lambda runtime; default DEFAULT_RUNTIME (set it only to pin one function to another runtime). */
+  runtime?: NodeRuntime;
 }
 
 export interface PipelineDefinition {

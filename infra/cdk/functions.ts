@@ -1,19 +1,23 @@
 // Builds one Lambda function from a FunctionSpec: NodejsFunction bundled by the local esbuild (never Docker)
-// as ESM for nodejs22.x on arm64, its own log group and least-privilege role, sizing from the spec, native
+// as ESM for the spec's runtime (pipelines/types.ts, default nodejs24.x) on arm64, its own log group and least-privilege role, sizing from the spec, native
 // modules installed for linux-arm64, and, for asynchronous triggers, retries plus an on-failure queue.
 import { type CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { FunctionSpec } from '../../pipelines/types.ts';
-import { DEPLOYED_BUNDLE } from './bundle-options.ts';
+import { type FunctionSpec, type NodeRuntime, runtimeOf } from '../../pipelines/types.ts';
+import { DEPLOYED_BUNDLE, esbuildTarget } from './bundle-options.ts';
 import { copyNativeModulesCommands, REPO_ROOT } from './native-modules.ts';
 
-export const RUNTIME = lambda.Runtime.NODEJS_22_X;
+/** CDK's runtime object for each runtime a definition may name (a new entry there fails to compile here). */
+export const LAMBDA_RUNTIMES: Record<NodeRuntime, lambda.Runtime> = {
+  'nodejs22.x': lambda.Runtime.NODEJS_22_X,
+  'nodejs24.x': lambda.Runtime.NODEJS_24_X,
+};
 export const ARCHITECTURE = lambda.Architecture.ARM_64;
 
 export interface BuiltFunction {
@@ -45,6 +49,31 @@ export const pascal = (s: string): string =>
 /** Lambda descriptions are capped at 256 characters. */
 const clip = (s: string, max = 256): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
+/** How NodejsFunction bundles this function: DEPLOYED_BUNDLE, with the esbuild target of the spec's runtime. */
+export function bundlingFor(spec: FunctionSpec): BundlingOptions {
+  const nodeModules = spec.nodeModules ?? [];
+  return {
+    forceDockerBundling: false, // esbuild from node_modules; fails loudly rather than falling back to Docker
+    format: OutputFormat.ESM,
+    target: esbuildTarget(runtimeOf(spec)),
+    mainFields: [...DEPLOYED_BUNDLE.mainFields],
+    minify: DEPLOYED_BUNDLE.minify,
+    keepNames: DEPLOYED_BUNDLE.keepNames,
+    sourceMap: false,
+    banner: DEPLOYED_BUNDLE.banner.js,
+    // Bundle the AWS SDK (pinned version, tree-shaken) instead of relying on the runtime's copy; native
+    // packages stay external and are copied in for linux-arm64 by the hook below.
+    externalModules: [...nodeModules],
+    logLevel: LogLevel.ERROR,
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) =>
+        copyNativeModulesCommands(nodeModules, outputDir),
+    },
+  };
+}
+
 export function buildFunction(scope: Construct, spec: FunctionSpec, opts: FunctionOptions): BuiltFunction {
   const id = `Fn${pascal(spec.id)}`;
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
@@ -68,13 +97,12 @@ export function buildFunction(scope: Construct, spec: FunctionSpec, opts: Functi
     });
   }
 
-  const nodeModules = spec.nodeModules ?? [];
   const fn = new NodejsFunction(scope, id, {
     entry: `${REPO_ROOT}/${spec.entry}`,
     handler: 'handler',
     projectRoot: REPO_ROOT,
     depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
-    runtime: RUNTIME,
+    runtime: LAMBDA_RUNTIMES[runtimeOf(spec)],
     architecture: ARCHITECTURE,
     memorySize: spec.memoryMb,
     timeout: Duration.seconds(spec.timeoutSeconds),
@@ -87,26 +115,7 @@ export function buildFunction(scope: Construct, spec: FunctionSpec, opts: Functi
     ...(dlq
       ? { onFailure: new destinations.SqsDestination(dlq), retryAttempts: 2, maxEventAge: Duration.hours(6) }
       : {}),
-    bundling: {
-      forceDockerBundling: false, // esbuild from node_modules; fails loudly rather than falling back to Docker
-      format: OutputFormat.ESM,
-      target: DEPLOYED_BUNDLE.target,
-      mainFields: [...DEPLOYED_BUNDLE.mainFields],
-      minify: DEPLOYED_BUNDLE.minify,
-      keepNames: DEPLOYED_BUNDLE.keepNames,
-      sourceMap: false,
-      banner: DEPLOYED_BUNDLE.banner.js,
-      // Bundle the AWS SDK (pinned version, tree-shaken) instead of relying on the runtime's copy; native
-      // packages stay external and are copied in for linux-arm64 by the hook below.
-      externalModules: [...nodeModules],
-      logLevel: LogLevel.ERROR,
-      commandHooks: {
-        beforeBundling: () => [],
-        beforeInstall: () => [],
-        afterBundling: (_inputDir: string, outputDir: string) =>
-          copyNativeModulesCommands(nodeModules, outputDir),
-      },
-    },
+    bundling: bundlingFor(spec),
   });
   // The full sizing rationale travels with the resource in the template (the description is length-capped).
   (fn.node.defaultChild as CfnResource).addMetadata('Sizing', {

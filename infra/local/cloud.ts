@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { pipelines as defaultPipelines } from '../../pipelines/index.ts';
-import type { FunctionSpec, PipelineDefinition } from '../../pipelines/types.ts';
+import { type FunctionSpec, type PipelineDefinition, runtimeOf } from '../../pipelines/types.ts';
 import { buildS3Event, buildSnsEvent } from '../../shared/events/builders.ts';
 import { CloudFrontService } from './cloudfront.ts';
 import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
@@ -325,6 +325,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return {
       status: ready && !stopping ? 'ok' : stopping ? 'stopping' : 'starting',
       endpoint,
+      hostNode: process.version,
       dataDir,
       buckets: resources.buckets.map((b) => b.name),
       tables: resources.tables.map((t) => t.name),
@@ -334,6 +335,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       functions: resources.functions.map((f) => ({
         id: f.id,
         pipeline: f.pipeline,
+        runtime: runtimeOf(f), // the Lambda runtime the definition deploys; the code runs on the host's Node
         trigger: describeTrigger(f),
         subscribed:
           f.trigger.kind !== 'sns' ||
@@ -428,7 +430,7 @@ function baseEnv(fn: FunctionSpec, endpoint: string): Record<string, string> {
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.id}`,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_EXECUTION_ENV: `AWS_Lambda_${runtimeOf(fn)}`, // as Lambda sets it, from the definition's runtime
     LAMBDA_TASK_ROOT: REPO_ROOT,
     POWERTOOLS_SERVICE_NAME: fn.id,
   };

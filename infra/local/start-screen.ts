@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { runtimeOf } from '../../pipelines/types.ts';
 import { buildAlarmMessage } from '../../shared/events/builders.ts';
 import { describeTrigger, type LocalCloud } from './cloud.ts';
 import { REPO_ROOT } from './config.ts';
@@ -66,6 +67,10 @@ export function startScreen(
   out.push(`  SNS topics       ${r.topics.map((t) => topicArn(t.name)).join(', ')}`);
   out.push(
     `  DynamoDB tables  ${r.tables.map((t) => `${t.name} (${[t.partitionKey.name, t.sortKey?.name].filter(Boolean).join(', ')})`).join(', ')}`,
+  );
+  // The runtime(s) the definitions deploy on Lambda; locally the code runs on whatever Node started us.
+  out.push(
+    `  Lambda runtime   ${[...new Set(r.functions.map(runtimeOf))].join(', ')}  ${dim(`(run on this machine's Node ${process.version})`)}`,
   );
   for (const s of r.streams) {
     out.push(

@@ -1,5 +1,5 @@
 // The deployed artifact works: handlers/alarm-to-slack.ts bundled the way infra/cdk bundles it (esbuild,
-// ESM, node22, minified, AWS SDK inside) imports, validates its configuration, and delivers a fixture
+// ESM, node24, minified, AWS SDK inside) imports, validates its configuration, and delivers a fixture
 // event through a real dynalite to a loopback Slack, once, even when the event is delivered twice.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
