@@ -112,6 +112,18 @@ export interface FunctionSpec {
   access: Array<{ resource: ResourceRef; mode: AccessMode }>;
   /** npm packages that must ship as node_modules rather than be bundled (native code). */
   nodeModules?: string[];
+  /** Hints for the local cloud only (infra/local); the CDK app ignores them. */
+  local?: LocalHints;
+}
+
+export interface LocalHints {
+  /**
+   * The handler keeps a CPU busy for most of an invocation (e.g. image decoding and encoding). On AWS each
+   * sandbox has its own vCPU share; locally all workers share the host's cores, so the local cloud runs at
+   * most one worker per core (still bounded by reservedConcurrency): more would only hold memory while
+   * waiting for a core.
+   */
+  cpuBound?: boolean;
 }
 
 export interface PipelineDefinition {

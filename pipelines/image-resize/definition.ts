@@ -44,6 +44,8 @@ export const imageResize: PipelineDefinition = {
         { resource: ref.bucket('display'), mode: 'readwrite' },
       ],
       nodeModules: ['sharp'],
+      // Decode and encode keep a core busy; locally, one worker per core (infra/local/README.md).
+      local: { cpuBound: true },
     },
   ],
 };
