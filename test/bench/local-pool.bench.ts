@@ -4,7 +4,8 @@
 // CPU-bound functions, idle workers released, MALLOC_ARENA_MAX=2 as `npm start` sets it) with the old one
 // (one worker per unit of reservedConcurrency, never released, glibc's default arenas:
 // LOCAL_POOL_SIZING=reserved, LOCAL_WORKER_IDLE_MS=0), in the same run. A run still unfinished after
-// RUN_LIMIT_MS is stopped and reported as such. Memory is the resident set of the child's whole process tree (the workers are threads of that
+// RUN_LIMIT_MS is stopped and reported as such. For exploring: POOL_BENCH_UPLOADS sets the number of
+// photos, POOL_BENCH_PROGRESS=1 prints the cloud's memory (process.memoryUsage) every 3 s. Memory is the resident set of the child's whole process tree (the workers are threads of that
 // process, but any child process would be counted too), sampled from /proc every 50 ms, and the root's
 // VmHWM (kernel-tracked peak) as a floor. Targets: peak under 1 GB, finishing no slower, memory returned
 // once idle.
