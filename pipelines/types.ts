@@ -136,6 +136,18 @@ export interface FunctionSpec {
   nodeModules?: string[];
   /** Lambda runtime; default DEFAULT_RUNTIME (set it only to pin one function to another runtime). */
   runtime?: NodeRuntime;
+  /** Hints for the local cloud only (infra/local); the CDK app ignores them. */
+  local?: LocalHints;
+}
+
+export interface LocalHints {
+  /**
+   * The handler keeps a CPU busy for most of an invocation (e.g. image decoding and encoding). On AWS each
+   * sandbox has its own vCPU share; locally all workers share the host's cores, so the local cloud runs at
+   * most one worker per core (still bounded by reservedConcurrency): more would only hold memory while
+   * waiting for a core.
+   */
+  cpuBound?: boolean;
 }
 
 export interface PipelineDefinition {

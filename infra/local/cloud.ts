@@ -15,7 +15,7 @@ import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
 import { DeadLetterStore } from './dlq.ts';
 import { startDynamo } from './dynamodb.ts';
 import { FirehoseService } from './firehose.ts';
-import { AsyncInvoker, FunctionPool, functionArn } from './lambda.ts';
+import { AsyncInvoker, FunctionPool, functionArn, localWorkerCap } from './lambda.ts';
 import { REGION, topicArn } from './names.ts';
 import { readBody, sendLocalJson, sendPlain, serviceFromHeaders } from './protocol.ts';
 import { collectResources, type ResourceSet, resolveEnvironment } from './resources.ts';
@@ -294,7 +294,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           handlerName: 'handler',
           memoryMb: fn.memoryMb,
           timeoutSeconds: fn.timeoutSeconds,
-          concurrency: fn.reservedConcurrency ?? env.LOCAL_DEFAULT_CONCURRENCY ?? DEFAULTS.concurrency,
+          concurrency: localWorkerCap(fn, env),
+          idleMs: env.LOCAL_WORKER_IDLE_MS ?? DEFAULTS.workerIdleMs,
           env: fnEnv,
         },
         (id, line) => {

@@ -15,6 +15,8 @@ const EnvSchema = z.object({
   LOCAL_FIREHOSE_BUFFER_INTERVAL_MS: envInt({ min: 1 }).optional(),
   LOCAL_ASYNC_RETRY_DELAY_MS: envInt({ min: 0 }).optional(),
   LOCAL_DEFAULT_CONCURRENCY: envInt({ min: 1, max: 64 }).optional(),
+  LOCAL_WORKER_IDLE_MS: envInt({ min: 0 }).optional(),
+  LOCAL_POOL_SIZING: z.enum(['cores', 'reserved']).optional(),
   LOCAL_FUNCTION_LOGS: z.enum(['0', '1']).optional(),
   SLACK_WEBHOOK_URL: z.url('must be a URL (a Slack incoming webhook)').optional(),
 });
@@ -34,4 +36,6 @@ export const DEFAULTS = {
   firehoseIntervalMs: 5_000,
   asyncRetryDelayMs: 1_000,
   concurrency: 4,
+  /** An idle worker is terminated after this long (0 = never), so its memory returns to the system. */
+  workerIdleMs: 60_000,
 };

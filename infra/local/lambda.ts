@@ -1,13 +1,16 @@
-// Local Lambda: each function gets a pool of worker threads (one invocation per worker at a time, pool
-// size = reservedConcurrency or a default), its own environment, its configured timeout (the worker is
+// Local Lambda: each function gets a pool of worker threads (one invocation per worker at a time, at most
+// localWorkerCap() workers, idle ones terminated after a while), its own environment, its configured timeout (the worker is
 // terminated, as Lambda freezes and discards a timed-out sandbox) and memory (V8 heap limit). Async
 // invocations (S3, SNS) are retried twice with a delay, then dead-lettered, as Lambda does for event
 // sources that invoke asynchronously. Hand-written: no library runs Lambda handlers in-process.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import type { FunctionSpec } from '../../pipelines/types.ts';
+import { DEFAULTS, type LocalEnv } from './config.ts';
 import type { DeadLetterStore } from './dlq.ts';
 import type { InvokeMessage, LambdaErrorPayload, WorkerData, WorkerReply } from './lambda-protocol.ts';
 import { ACCOUNT_ID, REGION } from './names.ts';
@@ -22,7 +25,30 @@ export interface FunctionConfig {
   memoryMb: number;
   timeoutSeconds: number;
   concurrency: number;
+  /** A worker idle this long is terminated (its memory returns); 0 or unset = kept until close. */
+  idleMs?: number;
   env: Record<string, string>;
+}
+
+/**
+ * How many workers the local cloud runs for a function at most. On Lambda each sandbox brings its own CPU
+ * share and memory; locally every worker shares the host's cores and one process's memory, so:
+ * - CPU-bound functions (`local.cpuBound`): one worker per core, as more only wait for a core while
+ *   holding their decoded inputs in memory;
+ * - others (mostly waiting on I/O): up to two per core, but never fewer than LOCAL_DEFAULT_CONCURRENCY;
+ * and never more than the definition's reservedConcurrency, which bounds concurrency on Lambda too.
+ * `LOCAL_POOL_SIZING=reserved` restores the former sizing (reservedConcurrency or the default, no cap).
+ */
+export function localWorkerCap(
+  fn: Pick<FunctionSpec, 'reservedConcurrency' | 'local'>,
+  env: Pick<LocalEnv, 'LOCAL_DEFAULT_CONCURRENCY' | 'LOCAL_POOL_SIZING'> = {},
+  cores = availableParallelism(),
+): number {
+  const fallback = env.LOCAL_DEFAULT_CONCURRENCY ?? DEFAULTS.concurrency;
+  const wanted = fn.reservedConcurrency ?? fallback;
+  if (env.LOCAL_POOL_SIZING === 'reserved') return wanted;
+  const hostCap = fn.local?.cpuBound ? cores : Math.max(fallback, 2 * cores);
+  return Math.max(1, Math.min(wanted, hostCap));
 }
 
 export type InvokeResult = { ok: true; value: unknown } | { ok: false; error: LambdaErrorPayload };
@@ -42,6 +68,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   busy: boolean;
+  /** Armed while the worker is idle; terminates it when it fires. */
+  idleTimer?: NodeJS.Timeout;
   current?: { id: number; resolve: (r: InvokeResult) => void; timer: NodeJS.Timeout; logs: string[] };
 }
 
@@ -64,6 +92,11 @@ export class FunctionPool {
     readonly config: FunctionConfig,
     private readonly log: LogSink,
   ) {}
+
+  /** Workers alive now (busy or idle). */
+  get workerCount(): number {
+    return this.slots.length;
+  }
 
   /** Whether the handler module exists on disk (it may still fail to load). */
   get moduleExists(): boolean {
@@ -160,6 +193,7 @@ export class FunctionPool {
     const timeoutMs = this.config.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
     slot.busy = true;
+    clearTimeout(slot.idleTimer);
     const timer = setTimeout(() => {
       // Lambda's message for a timeout; the sandbox is discarded, so a stuck handler cannot linger.
       this.discard(slot);
@@ -199,10 +233,27 @@ export class FunctionPool {
     if (!result.ok && cur.logs.length > 0) result.error.logTail = cur.logs.slice(-20);
     cur.resolve(result);
     this.pump();
+    if (!slot.busy && this.slots.includes(slot)) this.armIdle(slot);
+  }
+
+  /**
+   * Terminates the worker if it stays idle for `idleMs`, so that a burst's workers (and their heaps and
+   * native buffers) do not hold memory afterwards. A worker that gets work in time stays warm, as a Lambda
+   * sandbox does; the next invocation after a release pays a cold start in a new worker.
+   */
+  private armIdle(slot: Slot): void {
+    const idleMs = this.config.idleMs ?? 0;
+    if (idleMs <= 0 || this.closed) return;
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      if (!slot.busy) this.discard(slot);
+    }, idleMs);
+    slot.idleTimer.unref();
   }
 
   /** Removes a worker from the pool (crashed, timed out, or failed to initialise). */
   private discard(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     slot.worker.removeAllListeners('exit');
@@ -220,6 +271,7 @@ export class FunctionPool {
     }
     await Promise.all(
       this.slots.splice(0).map(async (s) => {
+        clearTimeout(s.idleTimer);
         s.worker.removeAllListeners('exit');
         s.worker.removeAllListeners('error');
         s.worker.on('error', () => {});

@@ -47,6 +47,8 @@ export const imageResize: PipelineDefinition = {
         { resource: ref.cdn('display'), mode: 'invalidate' },
       ],
       nodeModules: ['sharp'],
+      // Decode and encode keep a core busy; locally, one worker per core (infra/local/README.md).
+      local: { cpuBound: true },
     },
   ],
 };

@@ -16,8 +16,10 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../infra/local/dlq.ts';
+import { type FunctionConfig, FunctionPool, localWorkerCap } from '../../infra/local/lambda.ts';
+import { imageResize } from '../../pipelines/image-resize/definition.ts';
 import { decodeS3Key, S3EventSchema, SnsEventSchema } from '../../shared/events/index.ts';
-import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
+import { startTestCloud, type TestCloud, waitFor } from '../support/local-cloud.ts';
 import { testPipeline } from './fixtures/pipeline.ts';
 
 interface Captured {
@@ -181,6 +183,85 @@ describe('concurrency', () => {
       peak = Math.max(peak, running);
     }
     expect(peak).toBe(2);
+  });
+});
+
+describe('worker pool sizing and idle release', () => {
+  // Worker count is the local stand-in for concurrent sandboxes; Lambda never runs more concurrent
+  // executions of a function than its reserved concurrency ("Reserved concurrency is the maximum number of
+  // concurrent instances", docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+  it('caps CPU-bound functions at the cores and others at twice the cores, within reservedConcurrency', () => {
+    const cpu = { reservedConcurrency: 20, local: { cpuBound: true } };
+    expect(localWorkerCap(cpu, {}, 2)).toBe(2);
+    expect(localWorkerCap(cpu, {}, 64)).toBe(20);
+    expect(localWorkerCap({ local: { cpuBound: true } }, {}, 64)).toBe(4); // no reservation: the default
+    expect(localWorkerCap({ reservedConcurrency: 10 }, {}, 2)).toBe(4); // I/O-bound: at least the default
+    expect(localWorkerCap({ reservedConcurrency: 10 }, {}, 3)).toBe(6); // ... or two per core
+    expect(localWorkerCap({ reservedConcurrency: 10 }, { LOCAL_DEFAULT_CONCURRENCY: 8 }, 2)).toBe(8);
+    expect(localWorkerCap({ reservedConcurrency: 2 }, {}, 64)).toBe(2);
+    expect(localWorkerCap({}, {}, 2)).toBe(4);
+    // The former sizing, kept as the benchmark's baseline.
+    expect(localWorkerCap(cpu, { LOCAL_POOL_SIZING: 'reserved' }, 2)).toBe(20);
+    // The image function is the CPU-bound one; the sizing reads that from its definition.
+    expect(imageResize.functions[0]?.local?.cpuBound).toBe(true);
+  });
+
+  const pools: FunctionPool[] = [];
+  afterAll(() => Promise.all(pools.map((p) => p.close())));
+  const whoami = (concurrency: number, idleMs: number) => {
+    const entry = 'test/local/fixtures/whoami.ts';
+    const config: FunctionConfig = {
+      id: 'whoami',
+      entry,
+      entryPath: path.resolve(entry),
+      handlerName: 'handler',
+      memoryMb: 128,
+      timeoutSeconds: 20,
+      concurrency,
+      idleMs,
+      env: {},
+    };
+    const pool = new FunctionPool(config, () => {});
+    pools.push(pool);
+    return pool;
+  };
+  type Who = { threadId: number; invocations: number };
+  const call = async (pool: FunctionPool, event: { sleepMs?: number } = {}): Promise<Who> => {
+    const r = await pool.invoke(event);
+    if (!r.ok) throw new Error(`${r.error.errorType}: ${r.error.errorMessage}`);
+    return r.value as Who;
+  };
+
+  it('never starts more workers than the cap, however many invocations queue', async () => {
+    const cap = localWorkerCap({ reservedConcurrency: 50, local: { cpuBound: true } }, {}, 3);
+    const pool = whoami(cap, 0);
+    const results = await Promise.all(Array.from({ length: 9 }, () => call(pool, { sleepMs: 100 })));
+    expect(new Set(results.map((r) => r.threadId)).size).toBe(3);
+    expect(pool.workerCount).toBe(3);
+    // All 9 ran, the queued ones on the warm workers (how they spread over the 3 depends on timing).
+    expect(results.reduce((n, r) => Math.max(n, r.invocations), 0)).toBeGreaterThan(1);
+  });
+
+  it('reuses a warm worker, releases it once idle, and starts a new one on the next invocation', async () => {
+    const pool = whoami(4, 300);
+    const first = await call(pool);
+    // Busy past the idle timeout: not released mid-invocation, and still warm for the next call.
+    const second = await call(pool, { sleepMs: 600 });
+    expect(second).toEqual({ threadId: first.threadId, invocations: 2 });
+    expect(pool.workerCount).toBe(1);
+    await waitFor(() => pool.workerCount === 0, { what: 'the idle worker to be released' });
+    const third = await call(pool);
+    expect(third.threadId).not.toBe(first.threadId);
+    expect(third.invocations).toBe(1); // a cold start: module state is new
+    expect(pool.workerCount).toBe(1);
+  });
+
+  it('keeps idle workers when idleMs is 0', async () => {
+    const pool = whoami(2, 0);
+    const first = await call(pool);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(pool.workerCount).toBe(1);
+    expect(await call(pool)).toEqual({ threadId: first.threadId, invocations: 2 });
   });
 });
 
