@@ -14,6 +14,7 @@ import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
 import { DeadLetterStore } from './dlq.ts';
 import { startDynamo } from './dynamodb.ts';
 import { FirehoseService } from './firehose.ts';
+import { checkRequest, sendRefusal } from './guard.ts';
 import { AsyncInvoker, FunctionPool, functionArn } from './lambda.ts';
 import { REGION, topicArn } from './names.ts';
 import { readBody, sendLocalJson, sendPlain, serviceFromHeaders } from './protocol.ts';
@@ -181,6 +182,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   // The edge.
   const server = http.createServer((req, res) => {
+    // Only the user's own tools: loopback Host, no cross-site browser requests (guard.ts).
+    const refusal = checkRequest(req, host);
+    if (refusal) return sendRefusal(req, res, refusal);
     route(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendPlain(res, 500, `local cloud error: ${String(err)}\n`);
       else res.destroy();
@@ -229,11 +233,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       case 'GET /_local/firehose':
         return sendLocalJson(res, 200, firehose.deliveries);
       case 'POST /_local/firehose/faults': {
-        const body = JSON.parse((await readBody(req, 64 * 1024)).toString('utf8') || '{}') as {
-          stream?: string;
-          count?: number;
-          errorCode?: string;
-        };
+        let body: { stream?: string; count?: number; errorCode?: string };
+        try {
+          body = JSON.parse((await readBody(req, 64 * 1024)).toString('utf8') || '{}') ?? {};
+        } catch (err) {
+          return sendLocalJson(res, 400, { error: `body is not a JSON object: ${String(err)}` });
+        }
         firehose.injectFaults(body.stream, Number(body.count ?? 0), body.errorCode);
         return sendLocalJson(res, 200, { ok: true });
       }
