@@ -10,6 +10,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { pipelines as defaultPipelines } from '../../pipelines/index.ts';
 import type { FunctionSpec, PipelineDefinition } from '../../pipelines/types.ts';
 import { buildS3Event, buildSnsEvent } from '../../shared/events/builders.ts';
+import { redact, redactDeep } from '../../shared/redact.ts';
 import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
 import { DeadLetterStore } from './dlq.ts';
 import { startDynamo } from './dynamodb.ts';
@@ -87,7 +88,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   await mkdir(dataDir, { recursive: true });
 
   // Stores and backends.
-  const dlq = new DeadLetterStore(dataDir);
+  // Secret values given to functions (a real SLACK_WEBHOOK_URL): removed, in any encoding, from function
+  // log lines, failure summaries and dead letters, wherever a function's error or output might echo them.
+  const secrets: string[] = [];
+  const scrub = (text: string) => secrets.reduce((t, secret) => redact(t, secret), text);
+  const dlq = new DeadLetterStore(dataDir, (d) => secrets.reduce((v, secret) => redactDeep(v, secret), d));
   const slack = new SlackSink(dataDir, print);
   await Promise.all([dlq.load(), slack.load()]);
   const pools = new Map<string, FunctionPool>();
@@ -97,7 +102,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     dlq,
     onFailure: (id, error, attempt) =>
       print(
-        `λ ${id} ✗ attempt ${attempt}/3: ${error.errorType}: ${error.errorMessage}${attempt === 3 ? ' → DLQ (GET /_local/dlq)' : ''}`,
+        scrub(
+          `λ ${id} ✗ attempt ${attempt}/3: ${error.errorType}: ${error.errorMessage}${attempt === 3 ? ' → DLQ (GET /_local/dlq)' : ''}`,
+        ),
       ),
   });
   let ready = false;
@@ -270,13 +277,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const endpoint = `http://${host}:${port}`;
 
   // Functions.
+  const sinkUrl = `${endpoint}/_local/slack/webhook`;
+  const secretValue = (value: string) => {
+    if (value !== sinkUrl && !secrets.includes(value)) secrets.push(value);
+    return value;
+  };
   for (const fn of resources.functions) {
     const fnEnv: Record<string, string> = {
       ...baseEnv(fn, endpoint),
       ...resolveEnvironment(resources, fn, (secret) =>
-        secret.localEnv === 'SLACK_WEBHOOK_URL'
-          ? (slackWebhookUrl ?? `${endpoint}/_local/slack/webhook`)
-          : (process.env[secret.localEnv] ?? `${endpoint}/_local/slack/webhook`),
+        secretValue(
+          secret.localEnv === 'SLACK_WEBHOOK_URL'
+            ? (slackWebhookUrl ?? sinkUrl)
+            : (process.env[secret.localEnv] ?? sinkUrl),
+        ),
       ),
       ...(options.env ?? {}),
     };
@@ -294,7 +308,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           env: fnEnv,
         },
         (id, line) => {
-          if (showFunctionLogs) console.log(`λ ${id} │ ${line}`);
+          if (showFunctionLogs) console.log(`λ ${id} │ ${scrub(line)}`);
         },
       ),
     );
