@@ -18,7 +18,7 @@ import { FirehoseService } from './firehose.ts';
 import { checkRequest, sendRefusal } from './guard.ts';
 import { AsyncInvoker, FunctionPool, functionArn } from './lambda.ts';
 import { REGION, topicArn } from './names.ts';
-import { readBody, sendLocalJson, sendPlain, serviceFromHeaders } from './protocol.ts';
+import { readBody, requestUrl, sendLocalJson, sendPlain, serviceFromHeaders } from './protocol.ts';
 import { collectResources, type ResourceSet, resolveEnvironment } from './resources.ts';
 import { type S3Change, startS3 } from './s3.ts';
 import { SlackSink } from './slack-sink.ts';
@@ -199,7 +199,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   server.keepAliveTimeout = 30_000;
   const route = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://local');
+    const url = requestUrl(req);
     if (url.pathname.startsWith('/_local/')) return localRoute(req, res, url);
     const service = serviceFromHeaders(req, url);
     if (service === 'dynamodb') return dynamo.proxy(req, res);

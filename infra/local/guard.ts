@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AwsError,
   newRequestId,
+  requestUrl,
   sendLocalJson,
   sendPlain,
   sendQueryError,
@@ -142,7 +143,7 @@ function printable(v: string): string {
 export function sendRefusal(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
   const requestId = newRequestId();
   res.setHeader('connection', 'close');
-  const url = new URL(req.url ?? '/', 'http://local');
+  const url = requestUrl(req);
   if (url.pathname.startsWith('/_local/')) {
     sendLocalJson(res, refusal.status, { error: refusal.message });
     return;
