@@ -101,6 +101,8 @@ export async function startDynamo(directory: string): Promise<DynamoBackend> {
         (err: unknown) => {
           if (err instanceof BodyTooLarge) {
             res.setHeader('connection', 'close');
+            // The limit is the local cloud's (AWS documents no answer for an oversized body): 413 with
+            // a JSON error the SDK reports as a ValidationException.
             fail(
               413,
               'com.amazon.coral.validate#ValidationException',

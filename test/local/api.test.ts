@@ -6,9 +6,11 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeDeliveryStreamCommand, FirehoseClient, PutRecordCommand } from '@aws-sdk/client-firehose';
 import {
   CreateTopicCommand,
@@ -341,6 +343,38 @@ describe('Firehose validation', () => {
       JSON.stringify({ DeliveryStreamName: 'test-stream', Record: { Data: 'eA==' } }),
     );
     expect(ok.status).toBe(200);
+  });
+});
+
+describe('DynamoDB request bodies', () => {
+  it('a client that disconnects mid-body does not take the process down (dynalite never sees it)', async () => {
+    for (let i = 0; i < 5; i++) {
+      const socket = net.connect(cloud.port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(
+        'POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-amz-json-1.0\r\n' +
+          'x-amz-target: DynamoDB_20120810.PutItem\r\ncontent-length: 1000\r\n\r\n{"TableName":"things",',
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      socket.destroy();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    const dynamo = new DynamoDBClient(cloud.clientConfig);
+    expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toContain('things');
+    dynamo.destroy();
+  });
+
+  it('a body over the 20 MiB cap is answered 413 with a JSON error, not passed on', async () => {
+    const res = await raw(
+      'POST',
+      { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.PutItem' },
+      Buffer.alloc(21 * 1024 * 1024, 0x20),
+    ).catch((err: unknown) => ({ status: 0, body: String(err) }));
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).__type).toMatch(/ValidationException$/);
+    const dynamo = new DynamoDBClient(cloud.clientConfig);
+    expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toContain('things');
+    dynamo.destroy();
   });
 });
 
