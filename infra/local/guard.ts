@@ -29,7 +29,7 @@ const SIMPLE_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'
 /**
  * A loopback host name or address: `localhost`, `*.localhost` (browsers resolve these to loopback
  * themselves, RFC 6761), IPv4 127.0.0.0/8, `[::1]` and IPv4-mapped `[::ffff:127.x.y.z]`. `extra` names a
- * non-wildcard address the edge was bound to (LOCAL_HOST), which is then the user's own choice.
+ * host the edge was bound to (LOCAL_HOST), which is the user's own choice.
  */
 export function isLoopbackHost(hostname: string, extra: readonly string[] = []): boolean {
   const h = hostname.toLowerCase();
@@ -62,13 +62,14 @@ export function isLoopbackOrigin(origin: string, extra: readonly string[] = []):
 
 /**
  * The refusal for a request that must not reach the local cloud, or undefined to let it through.
- * `boundHost` is the address the edge listens on (added to the loopback names unless it is a wildcard).
+ * `boundHost` is the address the edge listens on (LOCAL_HOST): it is the user's choice and the functions'
+ * AWS_ENDPOINT_URL, so it is accepted as a Host too (an address literal, even 0.0.0.0, cannot be a rebound
+ * DNS name; cross-site pages are still stopped by the Origin rules below).
  */
 export function checkRequest(req: IncomingMessage, boundHost?: string): Refusal | undefined {
-  const extra =
-    boundHost && !['0.0.0.0', '::', '[::]'].includes(boundHost)
-      ? [boundHost.includes(':') && !boundHost.startsWith('[') ? `[${boundHost}]` : boundHost]
-      : [];
+  const extra = boundHost
+    ? [boundHost.includes(':') && !boundHost.startsWith('[') ? `[${boundHost}]` : boundHost]
+    : [];
   // 1. DNS rebinding: the Host a browser sends is the name in the page's URL. HTTP/1.1 clients always
   //    send one; a request without it (HTTP/1.0 tools) cannot come from a browser page.
   const hostHeader = req.headers.host;

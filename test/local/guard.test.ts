@@ -2,6 +2,7 @@
 // rebinding) and browser requests from other origins (CSRF) are refused with 403 in the service's own
 // error shape, and nothing they asked for happens; the AWS SDK v3, curl and plain Node clients keep working.
 import { execFile } from 'node:child_process';
+import type { IncomingMessage } from 'node:http';
 import http from 'node:http';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -9,7 +10,7 @@ import { FirehoseClient, ListDeliveryStreamsCommand } from '@aws-sdk/client-fire
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostOf, isLoopbackHost, isLoopbackOrigin } from '../../infra/local/guard.ts';
+import { checkRequest, hostOf, isLoopbackHost, isLoopbackOrigin } from '../../infra/local/guard.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { testPipeline } from './fixtures/pipeline.ts';
 
@@ -97,6 +98,14 @@ describe('loopback names', () => {
     expect(isLoopbackOrigin('null')).toBe(false);
     expect(isLoopbackOrigin('https://evil.example')).toBe(false);
     expect(isLoopbackOrigin('http://127.0.0.1.evil.example')).toBe(false);
+  });
+
+  it('also accepts the address the edge is bound to (LOCAL_HOST), which functions use as their endpoint', () => {
+    const req = (host: string) => ({ method: 'POST', headers: { host } }) as unknown as IncomingMessage;
+    expect(checkRequest(req('0.0.0.0:4566'), '0.0.0.0')).toBeUndefined();
+    expect(checkRequest(req('0.0.0.0:4566'), '127.0.0.1')?.status).toBe(403);
+    expect(checkRequest(req('[::]:4566'), '::')).toBeUndefined();
+    expect(checkRequest(req('evil.example'), '0.0.0.0')?.status).toBe(403);
   });
 });
 
