@@ -96,7 +96,8 @@ describe('postToSlack against a server echoing the webhook URL', () => {
     // The URL straddles the 300-character cut of the quoted body: a partial URL must not survive either.
     const slack = await startFakeSlack(() => ({
       status: 503,
-      body: `${'x'.repeat(280)}${encodeURIComponent(url)} ${url.toUpperCase()}`,
+      // The URL ends 5 characters past the cut: cutting before redacting would leave all but its tail.
+      body: `${'x'.repeat(300 - url.length + 5)}${url} ${encodeURIComponent(url)}`,
     }));
     url = slack.url;
     const reasons: string[] = [];
