@@ -11,13 +11,15 @@ import { pipelines as defaultPipelines } from '../../pipelines/index.ts';
 import { type FunctionSpec, type PipelineDefinition, runtimeOf } from '../../pipelines/types.ts';
 import { buildS3Event, buildSnsEvent } from '../../shared/events/builders.ts';
 import { CloudFrontService } from './cloudfront.ts';
+import { redact, redactDeep } from '../../shared/redact.ts';
 import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
 import { DeadLetterStore } from './dlq.ts';
 import { startDynamo } from './dynamodb.ts';
 import { FirehoseService } from './firehose.ts';
+import { checkRequest, sendRefusal } from './guard.ts';
 import { AsyncInvoker, FunctionPool, functionArn, localWorkerCap } from './lambda.ts';
 import { REGION, topicArn } from './names.ts';
-import { readBody, sendLocalJson, sendPlain, serviceFromHeaders } from './protocol.ts';
+import { readBody, requestUrl, sendLocalJson, sendPlain, serviceFromHeaders } from './protocol.ts';
 import { collectResources, type ResourceSet, resolveEnvironment } from './resources.ts';
 import { type S3Change, startS3 } from './s3.ts';
 import { SlackSink } from './slack-sink.ts';
@@ -87,7 +89,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   await mkdir(dataDir, { recursive: true });
 
   // Stores and backends.
-  const dlq = new DeadLetterStore(dataDir);
+  // Secret values given to functions (a real SLACK_WEBHOOK_URL): removed, in any encoding, from function
+  // log lines, failure summaries and dead letters, wherever a function's error or output might echo them.
+  const secrets: string[] = [];
+  const scrub = (text: string) => secrets.reduce((t, secret) => redact(t, secret), text);
+  const dlq = new DeadLetterStore(dataDir, (d) => secrets.reduce((v, secret) => redactDeep(v, secret), d));
   const slack = new SlackSink(dataDir, print);
   const cloudfront = new CloudFrontService(dataDir, resources.buckets, print);
   await Promise.all([dlq.load(), slack.load(), cloudfront.load()]);
@@ -98,7 +104,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     dlq,
     onFailure: (id, error, attempt) =>
       print(
-        `λ ${id} ✗ attempt ${attempt}/3: ${error.errorType}: ${error.errorMessage}${attempt === 3 ? ' → DLQ (GET /_local/dlq)' : ''}`,
+        scrub(
+          `λ ${id} ✗ attempt ${attempt}/3: ${error.errorType}: ${error.errorMessage}${attempt === 3 ? ' → DLQ (GET /_local/dlq)' : ''}`,
+        ),
       ),
   });
   let ready = false;
@@ -183,6 +191,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   // The edge.
   const server = http.createServer((req, res) => {
+    // Only the user's own tools: loopback Host, no cross-site browser requests (guard.ts).
+    const refusal = checkRequest(req, host);
+    if (refusal) return sendRefusal(req, res, refusal);
     route(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendPlain(res, 500, `local cloud error: ${String(err)}\n`);
       else res.destroy();
@@ -190,7 +201,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   server.keepAliveTimeout = 30_000;
   const route = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://local');
+    const url = requestUrl(req);
     if (url.pathname.startsWith('/_local/')) return localRoute(req, res, url);
     const service = serviceFromHeaders(req, url);
     if (service === 'dynamodb') return dynamo.proxy(req, res);
@@ -237,11 +248,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       case 'GET /_local/firehose':
         return sendLocalJson(res, 200, firehose.deliveries);
       case 'POST /_local/firehose/faults': {
-        const body = JSON.parse((await readBody(req, 64 * 1024)).toString('utf8') || '{}') as {
-          stream?: string;
-          count?: number;
-          errorCode?: string;
-        };
+        let body: { stream?: string; count?: number; errorCode?: string };
+        try {
+          body = JSON.parse((await readBody(req, 64 * 1024)).toString('utf8') || '{}') ?? {};
+        } catch (err) {
+          return sendLocalJson(res, 400, { error: `body is not a JSON object: ${String(err)}` });
+        }
         firehose.injectFaults(body.stream, Number(body.count ?? 0), body.errorCode);
         return sendLocalJson(res, 200, { ok: true });
       }
@@ -274,13 +286,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const endpoint = `http://${host}:${port}`;
 
   // Functions.
+  const sinkUrl = `${endpoint}/_local/slack/webhook`;
+  const secretValue = (value: string) => {
+    if (value !== sinkUrl && !secrets.includes(value)) secrets.push(value);
+    return value;
+  };
   for (const fn of resources.functions) {
     const fnEnv: Record<string, string> = {
       ...baseEnv(fn, endpoint),
       ...resolveEnvironment(resources, fn, (secret) =>
-        secret.localEnv === 'SLACK_WEBHOOK_URL'
-          ? (slackWebhookUrl ?? `${endpoint}/_local/slack/webhook`)
-          : (process.env[secret.localEnv] ?? `${endpoint}/_local/slack/webhook`),
+        secretValue(
+          secret.localEnv === 'SLACK_WEBHOOK_URL'
+            ? (slackWebhookUrl ?? sinkUrl)
+            : (process.env[secret.localEnv] ?? sinkUrl),
+        ),
       ),
       ...(options.env ?? {}),
     };
@@ -299,7 +318,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           env: fnEnv,
         },
         (id, line) => {
-          if (showFunctionLogs) console.log(`λ ${id} │ ${line}`);
+          if (showFunctionLogs) console.log(`λ ${id} │ ${scrub(line)}`);
         },
       ),
     );

@@ -13,7 +13,15 @@ export interface DeadLetter {
 }
 
 export class DeadLetterStore extends JsonlStore<DeadLetter> {
-  constructor(dataDir: string) {
+  /** `scrub` removes secrets (a real Slack webhook URL) from each dead letter before it is kept or written. */
+  constructor(
+    dataDir: string,
+    private readonly scrub: (d: DeadLetter) => DeadLetter = (d) => d,
+  ) {
     super(path.join(dataDir, 'dlq.jsonl'));
+  }
+
+  override add(item: DeadLetter): Promise<void> {
+    return super.add(this.scrub(item));
   }
 }

@@ -1,5 +1,7 @@
 // DynamoDB on the local cloud: dynalite (in-process, on an internal loopback port, LevelDB files under
-// <dataDir>/dynamodb so tables survive restarts) behind the edge, which streams requests to it.
+// <dataDir>/dynamodb so tables survive restarts) behind the edge, which reads each request body (capped)
+// before passing it on and streams the answer back.
+import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
@@ -11,6 +13,14 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { TableSpec } from '../../pipelines/types.ts';
+import { BodyTooLarge, readBody } from './protocol.ts';
+
+/**
+ * Largest request body passed to dynalite. DynamoDB's largest requests are BatchWriteItem/TransactWriteItems
+ * (16 MB of items in all, "Service, account, and table quotas in Amazon DynamoDB"); JSON framing adds a
+ * little, so 20 MiB keeps every valid request and bounds what one request can make the edge hold.
+ */
+const MAX_REQUEST_BYTES = 20 * 1024 * 1024;
 
 export interface DynamoBackend {
   port: number;
@@ -56,26 +66,51 @@ export async function startDynamo(directory: string): Promise<DynamoBackend> {
       );
     },
     proxy(req, res) {
-      const headers = { ...req.headers };
-      delete headers.expect;
-      const upstream = http.request(
-        { host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          pipeline(up, res, () => {});
-        },
-      );
-      const fail = (err: Error) => {
-        if (res.headersSent) return void res.destroy(err);
-        const body = JSON.stringify({
-          __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
-          message: err.message,
+      // The body is read whole (capped) before dynalite sees the request: dynalite throws from its
+      // request's 'error' handler, so a client that disconnects mid-body would otherwise take the whole
+      // process down. An aborted or oversized body never reaches it.
+      const requestId = randomUUID();
+      const fail = (status: number, type: string, message: string) => {
+        if (res.headersSent || res.destroyed) return void res.destroy();
+        const body = JSON.stringify({ __type: type, message });
+        res.writeHead(status, {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-requestid': requestId,
+          'content-length': Buffer.byteLength(body),
         });
-        res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(body);
       };
-      upstream.on('error', fail);
-      pipeline(req, upstream, (err) => err && fail(err));
+      readBody(req, MAX_REQUEST_BYTES).then(
+        (body) => {
+          if (res.destroyed) return;
+          const headers = { ...req.headers, 'content-length': String(body.length) };
+          delete headers.expect;
+          delete headers['transfer-encoding'];
+          const upstream = http.request(
+            { host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent },
+            (up) => {
+              res.writeHead(up.statusCode ?? 502, up.headers);
+              pipeline(up, res, () => {});
+            },
+          );
+          upstream.on('error', (err) =>
+            fail(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', err.message),
+          );
+          upstream.end(body);
+        },
+        (err: unknown) => {
+          if (err instanceof BodyTooLarge) {
+            res.setHeader('connection', 'close');
+            // The limit is the local cloud's (AWS documents no answer for an oversized body): 413 with
+            // a JSON error the SDK reports as a ValidationException.
+            fail(
+              413,
+              'com.amazon.coral.validate#ValidationException',
+              `Request body exceeds the local cloud's limit of ${MAX_REQUEST_BYTES} bytes`,
+            );
+          } else res.destroy(); // the client went away mid-body: nobody to answer
+        },
+      );
     },
     async close() {
       client.destroy();

@@ -168,15 +168,23 @@ export class FirehoseService {
     try {
       const target = String(req.headers['x-amz-target'] ?? '');
       const op = target.split('.')[1] ?? '';
-      let input: Record<string, unknown>;
+      let parsed: unknown;
       try {
         const text = (await readBody(req, 8 * 1024 * 1024)).toString('utf8');
-        input = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+        parsed = text ? JSON.parse(text) : {};
       } catch (err) {
-        if (err instanceof BodyTooLarge)
+        if (err instanceof BodyTooLarge) {
+          res.setHeader('connection', 'close'); // the rest of the body is not read
           throw new AwsError('InvalidArgumentException', 'Request payload is too large');
+        }
+        if (req.readableAborted) return; // the client went away mid-body: nobody to answer
         throw new AwsError('SerializationException', 'Request body is not valid JSON');
       }
+      // JSON 1.1 input is an object; `null`, arrays and scalars are not a request (AWS: SerializationException).
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new AwsError('SerializationException', 'Start of structure or map found where not expected');
+      }
+      const input = parsed as Record<string, unknown>;
       sendJson(res, this.dispatch(op, input), requestId);
     } catch (err) {
       const e =
@@ -186,10 +194,27 @@ export class FirehoseService {
   }
 
   private stream(name: unknown): Stream {
-    if (typeof name !== 'string' || name === '') {
+    if (name === undefined || name === null) {
       throw new AwsError(
         'ValidationException',
         "1 validation error detected: Value null at 'deliveryStreamName' failed to satisfy constraint: Member must not be null",
+      );
+    }
+    if (typeof name !== 'string') {
+      throw new AwsError('SerializationException', 'NUMBER_VALUE can not be converted to a String');
+    }
+    // API reference, PutRecord / DescribeDeliveryStream request parameters: DeliveryStreamName, length 1-64,
+    // pattern [a-zA-Z0-9_.-]+. A name breaking them is a ValidationException, not ResourceNotFound.
+    if (name.length < 1 || name.length > 64) {
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value '${shown(name)}' at 'deliveryStreamName' failed to satisfy constraint: Member must have length ${name.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 64'}`,
+      );
+    }
+    if (!/^[a-zA-Z0-9_.-]+$/.test(name)) {
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value '${shown(name)}' at 'deliveryStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+`,
       );
     }
     const s = this.streams.get(name);
@@ -524,6 +549,21 @@ function decodeData(data: unknown, field: string): Buffer {
       `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
     );
   }
+  // Node's decoder skips what is not base64; AWS's JSON protocol refuses the whole request instead, with
+  // a SerializationException such as "'string' can not be converted to a Blob: Base64 encoded length is
+  // expected a multiple of 4 bytes but found: 6" (the Coral message seen from Kinesis/Firehose clients).
+  if (data.length % 4 !== 0) {
+    throw new AwsError(
+      'SerializationException',
+      `'${shown(data)}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: ${data.length}`,
+    );
+  }
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
+    throw new AwsError(
+      'SerializationException',
+      `'${shown(data)}' can not be converted to a Blob: Invalid Base64 character found`,
+    );
+  }
   const buf = Buffer.from(data, 'base64');
   if (buf.length > LIMITS.bytesPerRecord) {
     throw new AwsError(
@@ -532,6 +572,12 @@ function decodeData(data: unknown, field: string): Buffer {
     );
   }
   return buf;
+}
+
+/** A client's value quoted in an error message: at most 64 characters, printable. */
+function shown(v: string): string {
+  const s = v.replace(/[^\x20-\x7e]/g, '?');
+  return s.length > 64 ? `${s.slice(0, 61)}...` : s;
 }
 
 function chunk(batch: BufferedRecord[], maxBytes: number): BufferedRecord[][] {

@@ -21,6 +21,20 @@ export function serviceFromHeaders(req: IncomingMessage, url: URL): ServiceName 
   return undefined;
 }
 
+/**
+ * The request's URL, parsed without ever throwing: the request target is appended to a fixed origin
+ * rather than resolved against it, so `//x/y` stays a path (it is not read as a host) and no target a
+ * client can send makes the parse fail.
+ */
+export function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  try {
+    return new URL(`http://local${target.startsWith('/') ? '' : '/'}${target}`);
+  } catch {
+    return new URL('http://local/');
+  }
+}
+
 export class BodyTooLarge extends Error {}
 
 export async function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {

@@ -3,6 +3,7 @@
 // invocation's remaining time; Slack's permanent errors (invalid_payload, channel_not_found,
 // channel_is_archived, no_service, invalid_token, …) are not retried. The webhook URL is the credential,
 // so it never appears in an error message or a log line: errors name the webhook by a label and origin.
+import { redact } from '../../shared/redact.ts';
 import { RetryError, retry } from '../../shared/retry.ts';
 import type { SlackMessage } from './blocks.ts';
 
@@ -69,6 +70,8 @@ export class SlackDeliveryError extends Error {
   }
 }
 
+export { redact };
+
 /** `https://hooks.slack.com/…`: safe to show (the path is the secret). */
 export function describeWebhook(webhook: Webhook): string {
   let origin = 'webhook';
@@ -78,19 +81,6 @@ export function describeWebhook(webhook: Webhook): string {
     // not a URL: show nothing of it
   }
   return `"${webhook.label}" (${origin})`;
-}
-
-/** Removes the webhook URL (and its path alone) from any text. */
-export function redact(text: string, url: string): string {
-  let out = text.split(url).join('<redacted webhook>');
-  try {
-    const { pathname, search } = new URL(url);
-    const secretPart = pathname + search;
-    if (secretPart.length > 1) out = out.split(secretPart).join('/<redacted>');
-  } catch {
-    // not a URL: nothing more to strip
-  }
-  return out;
 }
 
 /** Parses Retry-After (delta seconds or an HTTP date) into ms; undefined when absent or unusable. */
@@ -135,7 +125,7 @@ export async function postToSlack(
           throw new SlackTransientError(`network error: ${redact(errorText(err), webhook.url)}`);
         }
         lastStatus = response.status;
-        const text = redact(await readBody(response), webhook.url);
+        const text = await readBody(response, webhook.url);
         if (response.ok) return attempt;
         if (response.status === 429) {
           const after = parseRetryAfter(response.headers.get('retry-after'), now());
@@ -180,9 +170,12 @@ export async function postToSlack(
   }
 }
 
-async function readBody(response: Response): Promise<string> {
+/** The response text, redacted before it is cut to 300 characters (so no partial URL survives the cut). */
+async function readBody(response: Response, url: string): Promise<string> {
   try {
-    return (await response.text()).trim().slice(0, 300);
+    return redact(await response.text(), url)
+      .trim()
+      .slice(0, 300);
   } catch {
     return '';
   }
