@@ -1,7 +1,8 @@
 // SNS on the local cloud (hand-written: no npm emulator speaks SNS's query protocol in-process).
 // CreateTopic, ListTopics, Subscribe, ListSubscriptions(ByTopic), Publish and PublishBatch, with AWS's
 // XML responses, error codes and limits. Topics and subscriptions persist in <dataDir>/sns.json.
-// Publishing hands each message to `deliver` once per subscription (cloud.ts invokes the function).
+// Publishing hands each message to `deliver` once per subscription (cloud.ts journals it, then invokes the
+// function) and answers only once every `deliver` has resolved, so an accepted message is durable.
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -41,7 +42,7 @@ export class SnsService {
 
   constructor(
     dataDir: string,
-    private readonly deliver: (sub: Subscription, msg: SnsMessage) => void,
+    private readonly deliver: (sub: Subscription, msg: SnsMessage) => void | Promise<void>,
   ) {
     this.file = path.join(dataDir, 'sns.json');
   }
@@ -121,13 +122,13 @@ export class SnsService {
     return sub;
   }
 
-  /** Validates and fans out one message; returns its MessageId. */
-  publish(topic: string, entry: PublishEntry): string {
+  /** Validates and fans out one message; resolves with its MessageId once every delivery is accepted. */
+  async publish(topic: string, entry: PublishEntry): Promise<string> {
     if (!this.topicExists(topic)) throw new AwsError('NotFound', 'Topic does not exist', 404);
     const msg = validateEntry(topic, entry);
-    for (const sub of this.state.subscriptions) {
-      if (sub.TopicArn === topic) this.deliver(sub, msg);
-    }
+    await Promise.all(
+      this.state.subscriptions.filter((s) => s.TopicArn === topic).map((s) => this.deliver(s, msg)),
+    );
     return msg.messageId;
   }
 
@@ -180,7 +181,7 @@ export class SnsService {
             'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
           );
         }
-        const id = this.publish(topic, entryFromParams(p, ''));
+        const id = await this.publish(topic, entryFromParams(p, ''));
         return `<MessageId>${id}</MessageId>`;
       }
       case 'PublishBatch':
@@ -195,7 +196,7 @@ export class SnsService {
     }
   }
 
-  private publishBatch(p: URLSearchParams): string {
+  private async publishBatch(p: URLSearchParams): Promise<string> {
     const topic = p.get('TopicArn') ?? '';
     if (!this.topicExists(topic)) throw new AwsError('NotFound', 'Topic does not exist', 404);
     const entries: Array<PublishEntry & { id: string }> = [];
@@ -236,7 +237,7 @@ export class SnsService {
     const failed: string[] = [];
     for (const e of entries) {
       try {
-        const id = this.publish(topic, e);
+        const id = await this.publish(topic, e);
         ok.push(`<member><Id>${xmlEscape(e.id)}</Id><MessageId>${id}</MessageId></member>`);
       } catch (err) {
         const ae = err instanceof AwsError ? err : new AwsError('InternalError', String(err), 500, false);
