@@ -16,6 +16,7 @@ const EnvSchema = z.object({
   LOCAL_ASYNC_RETRY_DELAY_MS: envInt({ min: 0 }).optional(),
   LOCAL_DEFAULT_CONCURRENCY: envInt({ min: 1, max: 64 }).optional(),
   LOCAL_FUNCTION_LOGS: z.enum(['0', '1']).optional(),
+  LOCAL_STOP_GRACE_MS: envInt({ min: 0 }).optional(),
   SLACK_WEBHOOK_URL: z.url('must be a URL (a Slack incoming webhook)').optional(),
 });
 
