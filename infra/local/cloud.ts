@@ -458,7 +458,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       firehose.abort();
       asyncInvoker.abort();
       await Promise.all([...pools.values()].map((p) => p.close()));
-      await graceful;
+      await Promise.race([graceful, new Promise((r) => setTimeout(r, 2_000))]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       internalS3.destroy();

@@ -212,11 +212,18 @@ export class FunctionPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) {
-      p.resolve({
-        ok: false,
-        error: { errorType: 'ServiceException', errorMessage: 'The local cloud stopped', stack: [] },
-      });
+    const stopped: InvokeResult = {
+      ok: false,
+      error: { errorType: 'ServiceException', errorMessage: 'The local cloud stopped', stack: [] },
+    };
+    for (const p of this.queue.splice(0)) p.resolve(stopped);
+    // Invocations still running are cut short too (a stop after its grace period): their callers must
+    // not wait for workers that are being terminated.
+    for (const s of this.slots) {
+      if (!s.current) continue;
+      clearTimeout(s.current.timer);
+      s.current.resolve(stopped);
+      s.current = undefined;
     }
     await Promise.all(
       this.slots.splice(0).map(async (s) => {
