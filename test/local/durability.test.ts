@@ -48,8 +48,11 @@ async function tempDir(name: string): Promise<string> {
   return d;
 }
 
-async function cloudIn(dataDir: string, opts: { npm?: boolean; port?: number } = {}): Promise<ChildCloud> {
-  const c = await spawnCloud({ dataDir, env: STREAM_ENV, ...opts });
+async function cloudIn(
+  dataDir: string,
+  opts: { npm?: boolean; port?: number; env?: Record<string, string> } = {},
+): Promise<ChildCloud> {
+  const c = await spawnCloud({ dataDir, ...opts, env: { ...STREAM_ENV, ...opts.env } });
   children.push(c);
   await c.waitHealthy();
   return c;
@@ -165,14 +168,14 @@ describe('accepted means durable (journal)', () => {
     const { records, keys } = makeRecords(10_000, 'kill');
     const pending = new Set(records.map((_, i) => i));
     const kills: string[] = [];
-    // Three runs, each killed at a random instant 0.3–4 s after it is up: while records stream in (paced,
+    // Three runs, each killed at a random instant 0.3–2.5 s after it is up: while records stream in (paced,
     // so that the stream spans the runs), while buffers are delivered and objects loaded, or while the
     // previous run's journal is replayed. Then a last start sends whatever was never accepted.
     for (let run = 0; run < 3; run++) {
       const c = await cloudIn(dataDir);
       const remaining = pending.size;
       const started = Date.now();
-      const killAfterMs = 300 + Math.random() * 3_700;
+      const killAfterMs = 300 + Math.random() * 2_200;
       const killer = setTimeout(() => c.child.kill('SIGKILL'), killAfterMs);
       await stream(c.endpoint, records, pending, undefined, { concurrency: 1, pauseMs: 150 });
       await c.exited;
@@ -245,7 +248,8 @@ describe('stopping and restarting', () => {
   it('SIGTERM to the process group of `npm start` under load: exits 0 with nothing accepted lost, the prompt returns only after the cloud exited, and a restart at once on the same port and data comes up healthy', async () => {
     const dataDir = await tempDir('group-term');
     const { records, keys } = makeRecords(4_000, 'term');
-    const first = await cloudIn(dataDir, { npm: true });
+    // A short grace period, so that the stop also cuts deliveries short and leaves them to the journal.
+    const first = await cloudIn(dataDir, { npm: true, env: { LOCAL_STOP_GRACE_MS: '300' } });
     const holder = await lockHolder(dataDir);
     expect(holder?.endpoint).toBe(first.endpoint);
     const pending = new Set(records.map((_, i) => i));
