@@ -16,6 +16,7 @@
 // threads and a write path whose sync option syncs per batch, not per concurrent group; this file is
 // about 250 lines with no native dependency of its own.
 
+import { fdatasyncSync, writevSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -191,6 +192,8 @@ export class Journal {
 
   private async drainQueue(): Promise<void> {
     while (this.queue.length > 0) {
+      // Let every request that reached this point of the event loop append first: they share the group.
+      await new Promise((r) => setImmediate(r));
       const batch = this.queue;
       this.queue = [];
       try {
@@ -202,12 +205,15 @@ export class Journal {
           }
           off += q.frame.length;
         }
-        await writeAll(
-          this.fh,
+        // Synchronous on purpose: a group's writev + fdatasync takes about a millisecond, while the same
+        // calls through libuv's thread pool wait behind gzip, s3rver and LevelDB work (measured: 20-40 ms
+        // a group under load, which halved PutRecordBatch throughput).
+        writeAllSync(
+          this.fh.fd,
           batch.map((q) => q.frame),
         );
         this.size = off;
-        if (this.opts.sync) await this.fh.datasync();
+        if (this.opts.sync) fdatasyncSync(this.fh.fd);
         this.stats.groups++;
       } catch (err) {
         this.failure = err;
@@ -330,6 +336,22 @@ async function writeAll(fh: FileHandle, buffers: Buffer[]): Promise<void> {
       else {
         next.push(b.subarray(bytesWritten));
         bytesWritten = 0;
+      }
+    }
+    rest = next;
+  }
+}
+
+function writeAllSync(fd: number, buffers: Buffer[]): void {
+  let rest = buffers.filter((b) => b.length > 0);
+  while (rest.length > 0) {
+    let written = writevSync(fd, rest);
+    const next: Buffer[] = [];
+    for (const b of rest) {
+      if (written >= b.length) written -= b.length;
+      else {
+        next.push(b.subarray(written));
+        written = 0;
       }
     }
     rest = next;

@@ -5,7 +5,7 @@
 // both settled between rounds so that neither is throttled; target ≥ 0.7 of the baseline. Memory: the
 // whole local cloud's peak RSS (VmHWM of `npm start`'s process, every worker thread included) during a
 // PutRecordBatch soak at full speed on the real pipelines, against the 600 MB budget; 60 s unless
-// LOCAL_SOAK_SECONDS says otherwise.
+// LOCAL_SOAK_SECONDS says otherwise. A second soak without the stream loader gives Firehose's share.
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { testPipeline } from '../local/fixtures/pipeline.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
@@ -73,11 +73,14 @@ async function journalCost(): Promise<BenchResult> {
   };
 }
 
-async function soakRss(): Promise<BenchResult> {
+async function soakRss(withoutLoader: boolean): Promise<BenchResult> {
   const seconds = Number(process.env.LOCAL_SOAK_SECONDS ?? 60);
-  const r = await soak({ seconds });
+  const r = await soak({
+    seconds,
+    env: withoutLoader ? { LOCAL_PIPELINES_MODULE: 'test/bench/stream-no-loader.ts' } : {},
+  });
   return {
-    name: `local cloud peak RSS during a ${seconds} s PutRecordBatch soak at full speed`,
+    name: `local cloud peak RSS during a ${seconds} s PutRecordBatch soak at full speed${withoutLoader ? ', stream loader left out (Firehose share)' : ''}`,
     unit: 'MB',
     project: Math.round(r.peakRssMb),
     baseline: 600,
@@ -88,5 +91,5 @@ async function soakRss(): Promise<BenchResult> {
   };
 }
 
-const bench: Benchmark = async () => [await journalCost(), await soakRss()];
+const bench: Benchmark = async () => [await journalCost(), await soakRss(false), await soakRss(true)];
 export default bench;
