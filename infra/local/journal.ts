@@ -14,7 +14,7 @@
 // Hand-written rather than LevelDB (classic-level, already installed through dynalite): an append-only
 // log with one fdatasync per group is exactly what is needed, while LevelDB adds a memtable, compaction
 // threads and a write path whose sync option syncs per batch, not per concurrent group; this file is
-// about 250 lines with no native dependency of its own.
+// under 400 lines with no native dependency of its own.
 
 import { fdatasyncSync, writevSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
