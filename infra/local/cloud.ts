@@ -2,6 +2,9 @@
 // DynamoDB via dynalite, SNS, Firehose and CloudFront invalidations hand-written), with every resource, trigger and function built
 // from the pipeline definitions (pipelines/index.ts), functions run as local Lambdas (lambda.ts), and
 // inspection endpoints under /_local/. API: /work/notes/local-cloud-api.md; docs: infra/local/README.md.
+// Durability: what the cloud accepts (Firehose records, S3 notifications, SNS deliveries) is journaled
+// (journal.ts) before the answer and replayed at the next start if it was not yet delivered; one cloud
+// per data directory (lock.ts).
 import { mkdir } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,14 +13,16 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { pipelines as defaultPipelines } from '../../pipelines/index.ts';
 import { type FunctionSpec, type PipelineDefinition, runtimeOf } from '../../pipelines/types.ts';
 import { buildS3Event, buildSnsEvent } from '../../shared/events/builders.ts';
-import { CloudFrontService } from './cloudfront.ts';
 import { redact, redactDeep } from '../../shared/redact.ts';
+import { CloudFrontService } from './cloudfront.ts';
 import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
 import { DeadLetterStore } from './dlq.ts';
 import { startDynamo } from './dynamodb.ts';
 import { FirehoseService } from './firehose.ts';
 import { checkRequest, sendRefusal } from './guard.ts';
+import { Journal, type JournalEntry, type JournalLike, NoJournal } from './journal.ts';
 import { AsyncInvoker, FunctionPool, functionArn, localWorkerCap } from './lambda.ts';
+import { acquireLock } from './lock.ts';
 import { REGION, topicArn } from './names.ts';
 import { readBody, requestUrl, sendLocalJson, sendPlain, serviceFromHeaders } from './protocol.ts';
 import { collectResources, type ResourceSet, resolveEnvironment } from './resources.ts';
@@ -44,14 +49,25 @@ export interface LocalCloudOptions {
   asyncRetryDelayMs?: number;
   /** No start screen, no console summaries, no function logs. */
   quiet?: boolean;
+  /**
+   * Journal accepted records and notifications before answering (default true). `false` only for the
+   * journal's benchmark baseline: then a crash loses whatever was not yet delivered.
+   */
+  journal?: boolean;
+  /** How long stop() keeps delivering before it leaves the rest to the journal; default 5,000 ms. */
+  stopGraceMs?: number;
 }
 
 export interface LocalCloud {
   endpoint: string;
   port: number;
   dataDir: string;
-  /** Graceful: flushes every Firehose buffer, waits for in-flight invocations, then closes everything. */
-  stop(): Promise<void>;
+  /**
+   * Graceful: refuses new Firehose records, flushes every buffer and waits for in-flight invocations for
+   * up to `stopGraceMs` (then, or at once with `{ hurry: true }`, cuts them short: what they held stays
+   * in the journal for the next start), closes everything and releases the data directory.
+   */
+  stop(opts?: { hurry?: boolean }): Promise<void>;
   /**
    * Flushes every Firehose buffer now and waits until the resulting deliveries and every pending
    * asynchronous invocation (including retries) have finished. Tests use it instead of sleeping.
@@ -87,6 +103,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   const resources = collectResources(options.pipelines ?? defaultPipelines);
   await mkdir(dataDir, { recursive: true });
+  const lock = await acquireLock(dataDir);
+  if (lock.tookOverFrom)
+    print(`Took over the data directory from pid ${lock.tookOverFrom.pid}, which no longer runs.`);
+
+  // If anything below fails (port in use, corrupt data dir), close what already started, so that a
+  // failed start leaves no servers behind in the calling process.
+  const cleanups: Array<() => Promise<unknown>> = [() => lock.release()];
+  const failStart = async (err: unknown): Promise<never> => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    throw err;
+  };
 
   // Stores and backends.
   // Secret values given to functions (a real SLACK_WEBHOOK_URL): removed, in any encoding, from function
@@ -96,7 +123,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const dlq = new DeadLetterStore(dataDir, (d) => secrets.reduce((v, secret) => redactDeep(v, secret), d));
   const slack = new SlackSink(dataDir, print);
   const cloudfront = new CloudFrontService(dataDir, resources.buckets, print);
-  await Promise.all([dlq.load(), slack.load(), cloudfront.load()]);
+  await Promise.all([dlq.load(), slack.load(), cloudfront.load()]).catch(failStart);
+  let journal: JournalLike = new NoJournal();
+  let replay: JournalEntry[] = [];
+  if (options.journal ?? true) {
+    const opened = await Journal.open(path.join(dataDir, 'journal')).catch(failStart);
+    journal = opened.journal;
+    replay = opened.pending;
+    cleanups.push(() => journal.close());
+  }
   const pools = new Map<string, FunctionPool>();
   const asyncInvoker = new AsyncInvoker({
     retryDelayMs,
@@ -112,7 +147,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   let ready = false;
   let stopping = false;
 
-  const onS3Change = (c: S3Change) => {
+  /**
+   * An asynchronous invocation that survives a crash: journaled before the caller answers, acknowledged
+   * once the function handled it (or it was dead-lettered), replayed at the next start otherwise.
+   */
+  const invokeDurably = async (fnId: string, pool: FunctionPool, event: unknown): Promise<void> => {
+    const id = await journal.append(INVOKE_KIND, Buffer.from(JSON.stringify({ functionId: fnId, event })));
+    void asyncInvoker.submit(pool, event).then((done) => {
+      if (done) journal.ack(id);
+    });
+  };
+
+  // Resolves once every notification the change triggers is journaled: the S3 backend answers only then.
+  const onS3Change = async (c: S3Change): Promise<void> => {
+    const journaled: Promise<void>[] = [];
     for (const fn of resources.functions) {
       const t = fn.trigger;
       if (t.kind !== 's3' || t.bucket !== c.bucket) continue;
@@ -121,7 +169,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       if (t.filter?.suffix && !c.key.endsWith(t.filter.suffix)) continue;
       const pool = pools.get(fn.id);
       if (!pool) continue;
-      asyncInvoker.submit(
+      const journalEntry = invokeDurably(
+        fn.id,
         pool,
         buildS3Event({
           bucket: c.bucket,
@@ -133,16 +182,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           configurationId: `${fn.id}-trigger`,
         }),
       );
+      journaled.push(journalEntry);
     }
+    await Promise.all(journaled);
   };
-  // If anything below fails (port in use, corrupt data dir), close what already started, so that a
-  // failed start leaves no servers behind in the calling process.
-  const cleanups: Array<() => Promise<unknown>> = [];
-  const failStart = async (err: unknown): Promise<never> => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
-    throw err;
-  };
-  const s3 = await startS3(path.join(dataDir, 's3'), onS3Change);
+  const s3 = await startS3(path.join(dataDir, 's3'), onS3Change).catch(failStart);
   cleanups.push(() => s3.close());
   const dynamo = await startDynamo(path.join(dataDir, 'dynamodb')).catch(failStart);
   cleanups.push(() => dynamo.close());
@@ -156,7 +200,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       );
       return;
     }
-    asyncInvoker.submit(
+    return invokeDurably(
+      fn.id,
       pool,
       buildSnsEvent({
         topicArn: msg.topicArn,
@@ -187,6 +232,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     retryDelayMs: Math.min(retryDelayMs, 1_000),
     dataDir,
     log: print,
+    journal,
   });
 
   // The edge.
@@ -284,6 +330,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
   const port = (server.address() as AddressInfo).port;
   const endpoint = `http://${host}:${port}`;
+  await lock.setEndpoint(endpoint).catch(failStart);
 
   // Functions.
   const sinkUrl = `${endpoint}/_local/slack/webhook`;
@@ -338,6 +385,42 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   } catch (err) {
     await failStart(err);
   }
+
+  // What was accepted before a crash (or a stop cut short) and not yet delivered: deliver it now.
+  const replayed = { records: firehose.restore(replay), invocations: 0 };
+  for (const e of replay) {
+    if (e.kind !== INVOKE_KIND) continue;
+    const { functionId, event } = JSON.parse(e.payload.toString('utf8')) as {
+      functionId: string;
+      event: unknown;
+    };
+    const pool = pools.get(functionId);
+    replayed.invocations++;
+    if (pool) {
+      void asyncInvoker.submit(pool, event).then((done) => {
+        if (done) journal.ack(e.id);
+      });
+    } else {
+      // The function is no longer defined: keep the event where it can be seen, rather than drop it.
+      void dlq
+        .add({
+          functionId,
+          event,
+          error: {
+            errorType: 'ResourceNotFoundException',
+            errorMessage: `Function not found: ${functionArn(functionId)} (a journaled event replayed at start)`,
+            stack: [],
+          },
+          attempts: 0,
+          time: new Date().toISOString(),
+        })
+        .then(() => journal.ack(e.id));
+    }
+  }
+  if (replayed.records || replayed.invocations)
+    print(
+      `Replaying from the journal: ${replayed.records} Firehose record(s), ${replayed.invocations} function invocation(s) accepted before the last stop.`,
+    );
   ready = true;
 
   function health() {
@@ -382,17 +465,32 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   }
 
   let stopped: Promise<void> | undefined;
-  const stop = () => {
+  let hurry: () => void = () => {};
+  const hurried = new Promise<void>((resolve) => {
+    hurry = resolve;
+  });
+  const stop = (opts: { hurry?: boolean } = {}) => {
+    if (opts.hurry) hurry();
     stopped ??= (async () => {
       stopping = true;
       firehose.closeIntake();
-      for (let round = 0; round < 5; round++) {
-        await firehose.drain();
-        await asyncInvoker.drain({ hurry: true });
-        await new Promise((r) => setTimeout(r, 20));
-        if (asyncInvoker.pending === 0) break;
-      }
+      // Deliver what is buffered, and let running functions finish, for up to the grace period.
+      const graceful = (async () => {
+        for (let round = 0; round < 5; round++) {
+          await firehose.drain();
+          await asyncInvoker.drain({ hurry: true });
+          await new Promise((r) => setTimeout(r, 20));
+          if (asyncInvoker.pending === 0) break;
+        }
+      })();
+      const grace = setTimeout(hurry, options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
+      await Promise.race([graceful, hurried]);
+      clearTimeout(grace);
+      // Whatever is still under way is cut short; it stays in the journal for the next start.
+      firehose.abort();
+      asyncInvoker.abort();
       await Promise.all([...pools.values()].map((p) => p.close()));
+      await Promise.race([graceful, new Promise((r) => setTimeout(r, 2_000))]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       internalS3.destroy();
@@ -404,12 +502,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         cloudfront.flush(),
         sns.flush(),
       ]);
+      await journal.close();
+      await lock.release();
     })();
     return stopped;
   };
 
   return { endpoint, port, dataDir, stop, settle, resources, missingHandlers };
 }
+
+/** Journal kind of an asynchronous invocation (S3 notification, SNS delivery): `{ functionId, event }`. */
+const INVOKE_KIND = 'invoke';
+const DEFAULT_STOP_GRACE_MS = 5_000;
 
 function matchesEvent(pattern: string, eventName: string): boolean {
   const p = pattern.replace(/^s3:/, '');

@@ -18,6 +18,7 @@ const EnvSchema = z.object({
   LOCAL_WORKER_IDLE_MS: envInt({ min: 0 }).optional(),
   LOCAL_POOL_SIZING: z.enum(['cores', 'reserved']).optional(),
   LOCAL_FUNCTION_LOGS: z.enum(['0', '1']).optional(),
+  LOCAL_STOP_GRACE_MS: envInt({ min: 0 }).optional(),
   SLACK_WEBHOOK_URL: z.url('must be a URL (a Slack incoming webhook)').optional(),
 });
 

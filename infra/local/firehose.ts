@@ -5,6 +5,10 @@
 // writes Ok records to S3 under the evaluated prefix (dynamic partitioning from metadata.partitionKeys,
 // GZIP per definition), failed records under the error prefix in Firehose's processing-failed format, and
 // discards Dropped records. Deliveries run in the background, so PutRecordBatch never waits for them.
+// Durability: each accepted call's records are one journal entry (journal.ts), appended and fsync'd
+// before the answer; a delivery acknowledges the entries it wrote, and on start `restore` puts the
+// unacknowledged ones back into their buffers. Memory is bounded: while a stream's undelivered backlog
+// is full, calls are refused whole with ServiceUnavailableException (HTTP 503), as Firehose throttles.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,6 +27,7 @@ import {
   PrefixError,
   validatePrefix,
 } from './firehose-prefix.ts';
+import type { JournalEntry, JournalLike } from './journal.ts';
 import { type FunctionPool, functionArn } from './lambda.ts';
 import { ACCOUNT_ID, bucketArn, REGION, streamArn } from './names.ts';
 import { AwsError, BodyTooLarge, newRequestId, readBody, sendJson, sendJsonError } from './protocol.ts';
@@ -63,6 +68,10 @@ export interface FirehoseOptions {
   retryDelayMs: number;
   dataDir: string;
   log: (line: string) => void;
+  /** Where accepted records are made durable before the answer (NoJournal to keep nothing). */
+  journal: JournalLike;
+  /** Undelivered bytes per stream above which calls are throttled; default max(16 MiB, 4 × buffer). */
+  backlogBytes?: number;
 }
 
 export interface DeliveryReport {
@@ -78,6 +87,8 @@ class Stream {
   readonly created = Date.now();
   private buffer: BufferedRecord[] = [];
   private bufferBytes = 0;
+  /** Journal entries whose records are in `buffer`. */
+  private bufferEntries: number[] = [];
   /** Bytes accepted but not yet written to S3 (buffered or being delivered). */
   backlogBytes = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -94,14 +105,19 @@ class Stream {
   }
 
   get backlogLimit(): number {
-    return Math.max(64 * 1024 * 1024, 4 * this.opts.buffer.sizeBytes);
+    return this.opts.backlogBytes ?? Math.max(16 * 1024 * 1024, 4 * this.opts.buffer.sizeBytes);
   }
 
-  add(data: Buffer): void {
-    const arrival = Date.now();
-    this.buffer.push({ recordId: firehoseRecordId(arrival, this.seq++ % 1e8), data, arrival });
-    this.bufferBytes += data.length;
-    this.backlogBytes += data.length;
+  /**
+   * Buffers the records of one journal entry (their bytes are already counted in `backlogBytes`). A
+   * flush always takes whole entries, so that a delivery can acknowledge exactly the entries it wrote.
+   */
+  add(records: Buffer[], arrival: number, journalId: number): void {
+    for (const data of records) {
+      this.buffer.push({ recordId: firehoseRecordId(arrival, this.seq++ % 1e8), data, arrival });
+      this.bufferBytes += data.length;
+    }
+    this.bufferEntries.push(journalId);
     if (this.bufferBytes >= this.opts.buffer.sizeBytes) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.opts.buffer.intervalMs);
   }
@@ -112,12 +128,21 @@ class Stream {
     this.timer = undefined;
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
+    const entries = this.bufferEntries;
     this.buffer = [];
+    this.bufferEntries = [];
     this.bufferBytes = 0;
     const bytes = batch.reduce((n, r) => n + r.data.length, 0);
     this.chain = this.chain
-      .then(() => this.deliver(this, batch))
-      .catch((err: unknown) => this.opts.log(`firehose ${this.spec.name}: delivery failed: ${String(err)}`))
+      .then(async () => {
+        await this.deliver(this, batch);
+        this.opts.journal.ack(entries);
+      })
+      .catch((err: unknown) => {
+        // Not acknowledged: the records stay in the journal and are delivered after the next start.
+        if (!(err instanceof DeliveryAborted))
+          this.opts.log(`firehose ${this.spec.name}: delivery failed: ${String(err)}`);
+      })
       .finally(() => {
         this.backlogBytes -= bytes;
       });
@@ -134,6 +159,7 @@ export class FirehoseService {
   private readonly streams = new Map<string, Stream>();
   readonly deliveries: DeliveryReport[] = [];
   private closed = false;
+  private aborted = false;
 
   constructor(private readonly opts: FirehoseOptions) {
     for (const spec of opts.streams) {
@@ -163,6 +189,30 @@ export class FirehoseService {
     this.closed = true;
   }
 
+  /**
+   * On shutdown, when the grace period is over: deliveries stop before their next step (nothing is
+   * written to the error output because the functions are going away); what they held stays in the
+   * journal for the next start.
+   */
+  abort(): void {
+    this.closed = true;
+    this.aborted = true;
+  }
+
+  /** Puts the journal's unacknowledged Firehose entries back into their streams' buffers (at start). */
+  restore(entries: readonly JournalEntry[]): number {
+    let records = 0;
+    for (const e of entries) {
+      const s = this.streams.get(e.kind.slice(JOURNAL_KIND.length));
+      if (!e.kind.startsWith(JOURNAL_KIND) || !s) continue;
+      const { arrival, records: data } = decodeEntry(e.payload);
+      s.backlogBytes += data.reduce((n, d) => n + d.length, 0);
+      s.add(data, arrival, e.id);
+      records += data.length;
+    }
+    return records;
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
     try {
@@ -185,7 +235,7 @@ export class FirehoseService {
         throw new AwsError('SerializationException', 'Start of structure or map found where not expected');
       }
       const input = parsed as Record<string, unknown>;
-      sendJson(res, this.dispatch(op, input), requestId);
+      sendJson(res, await this.dispatch(op, input), requestId);
     } catch (err) {
       const e =
         err instanceof AwsError ? err : new AwsError('ServiceUnavailableException', String(err), 500, false);
@@ -226,12 +276,12 @@ export class FirehoseService {
     return s;
   }
 
-  private dispatch(op: string, input: Record<string, unknown>): unknown {
+  private async dispatch(op: string, input: Record<string, unknown>): Promise<unknown> {
     switch (op) {
       case 'PutRecord': {
         const s = this.stream(input.DeliveryStreamName);
         const data = decodeData((input.Record as { Data?: unknown } | undefined)?.Data, 'record.data');
-        const [result] = this.accept(s, [data]);
+        const [result] = await this.accept(s, [data]);
         if (result && 'ErrorCode' in result)
           throw new AwsError(result.ErrorCode, result.ErrorMessage, 503, false);
         return { RecordId: result!.RecordId, Encrypted: false };
@@ -262,7 +312,7 @@ export class FirehoseService {
             `Records size exceeds 4 MiB limit (${total} bytes in ${records.length} records)`,
           );
         }
-        const responses = this.accept(s, data);
+        const responses = await this.accept(s, data);
         return {
           FailedPutCount: responses.filter((r) => 'ErrorCode' in r).length,
           Encrypted: false,
@@ -289,11 +339,26 @@ export class FirehoseService {
     }
   }
 
-  private accept(
+  /**
+   * Accepts a call's records: refused whole (ServiceUnavailableException, HTTP 503 in Firehose's service
+   * model) while the stream's backlog is full; otherwise the accepted records are journaled (one entry,
+   * fsync'd with whatever else is being appended) and only then buffered and answered.
+   */
+  private async accept(
     s: Stream,
     data: Buffer[],
-  ): Array<{ RecordId: string } | { ErrorCode: string; ErrorMessage: string }> {
-    return data.map((d) => {
+  ): Promise<Array<{ RecordId: string } | { ErrorCode: string; ErrorMessage: string }>> {
+    const total = data.reduce((n, d) => n + d.length, 0);
+    if (!this.closed && s.backlogBytes > 0 && s.backlogBytes + total > s.backlogLimit) {
+      throw new AwsError(
+        'ServiceUnavailableException',
+        `Slow down: the local delivery stream ${s.spec.name} has ${s.backlogBytes} bytes waiting for delivery.`,
+        503,
+        false,
+      );
+    }
+    const accepted: Buffer[] = [];
+    const results = data.map((d): { RecordId: string } | { ErrorCode: string; ErrorMessage: string } => {
       if (this.closed) {
         return {
           ErrorCode: 'ServiceUnavailableException',
@@ -307,12 +372,28 @@ export class FirehoseService {
           ErrorMessage: 'Injected failure (local cloud fault injection)',
         };
       }
-      if (s.backlogBytes + d.length > s.backlogLimit) {
-        return { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' };
-      }
-      s.add(d);
+      accepted.push(d);
       return { RecordId: randomBytes(84).toString('base64') };
     });
+    if (accepted.length === 0) return results;
+    const arrival = Date.now();
+    const payload = encodeEntry(arrival, accepted);
+    const bytes = accepted.reduce((n, d) => n + d.length, 0);
+    s.backlogBytes += bytes;
+    let id: number;
+    try {
+      id = await this.opts.journal.append(`${JOURNAL_KIND}${s.spec.name}`, payload);
+    } catch (err) {
+      s.backlogBytes -= bytes;
+      throw new AwsError(
+        'ServiceUnavailableException',
+        `The records could not be persisted: ${String(err)}`,
+        503,
+        false,
+      );
+    }
+    s.add(decodeEntry(payload).records, arrival, id);
+    return results;
   }
 
   private describe(s: Stream): unknown {
@@ -367,6 +448,7 @@ export class FirehoseService {
     const errors: ErrorLine[] = [];
     let dropped = 0;
     for (const group of chunk(batch, LIMITS.bytesPerInvocation)) {
+      if (this.aborted) throw new DeliveryAborted();
       const outcome = await this.transform(s, group);
       if ('error' in outcome) {
         for (const record of group) errors.push({ type: 'processing-failed', record, ...outcome.error });
@@ -444,6 +526,7 @@ export class FirehoseService {
     const gzip = d.compression === 'GZIP';
     const written: string[] = [];
     for (const o of objects) {
+      if (this.aborted) throw new DeliveryAborted();
       const key = `${o.prefix}${objectName(s.spec.name, 1, new Date(o.oldest), gzip)}`;
       // Compressed on libuv's thread pool, so a large flush does not stall the edge's event loop.
       const body = gzip ? await gzipAsync(Buffer.concat(o.parts)) : Buffer.concat(o.parts);
@@ -469,6 +552,7 @@ export class FirehoseService {
     try {
       await retry(() => this.opts.writeObject(bucket, key, body), { attempts: 5, baseDelayMs: 200 });
     } catch (err) {
+      if (this.aborted) throw new DeliveryAborted();
       const file = path.join(
         this.opts.dataDir,
         'firehose-undelivered',
@@ -522,6 +606,7 @@ export class FirehoseService {
     let last = { errorCode: 'Lambda.FunctionError', errorMessage: '' };
     for (let attempt = 1; attempt <= LIMITS.invocationAttempts; attempt++) {
       const result = await pool.invoke(event);
+      if (this.aborted) throw new DeliveryAborted();
       if (!result.ok) {
         last = {
           errorCode: 'Lambda.FunctionError',
@@ -540,6 +625,39 @@ export class FirehoseService {
     }
     return { error: { ...last, attemptsMade: LIMITS.invocationAttempts, attemptEnding: Date.now() } };
   }
+}
+
+const JOURNAL_KIND = 'firehose/';
+
+/** A delivery stopped by `abort()`: its records stay in the journal. */
+class DeliveryAborted extends Error {}
+
+/** One journal entry: `[f64 arrival][u32 count]` then `[u32 length][bytes]` per record. */
+function encodeEntry(arrival: number, records: readonly Buffer[]): Buffer {
+  const out = Buffer.allocUnsafe(12 + records.reduce((n, d) => n + 4 + d.length, 0));
+  out.writeDoubleLE(arrival, 0);
+  out.writeUInt32LE(records.length, 8);
+  let off = 12;
+  for (const d of records) {
+    out.writeUInt32LE(d.length, off);
+    d.copy(out, off + 4);
+    off += 4 + d.length;
+  }
+  return out;
+}
+
+/** The records of an entry, as views into it (one allocation per call, not one per record). */
+function decodeEntry(payload: Buffer): { arrival: number; records: Buffer[] } {
+  const arrival = payload.readDoubleLE(0);
+  const count = payload.readUInt32LE(8);
+  const records: Buffer[] = [];
+  let off = 12;
+  for (let i = 0; i < count; i++) {
+    const len = payload.readUInt32LE(off);
+    records.push(payload.subarray(off + 4, off + 4 + len));
+    off += 4 + len;
+  }
+  return { arrival, records };
 }
 
 function decodeData(data: unknown, field: string): Buffer {

@@ -263,11 +263,18 @@ export class FunctionPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) {
-      p.resolve({
-        ok: false,
-        error: { errorType: 'ServiceException', errorMessage: 'The local cloud stopped', stack: [] },
-      });
+    const stopped: InvokeResult = {
+      ok: false,
+      error: { errorType: 'ServiceException', errorMessage: 'The local cloud stopped', stack: [] },
+    };
+    for (const p of this.queue.splice(0)) p.resolve(stopped);
+    // Invocations still running are cut short too (a stop after its grace period): their callers must
+    // not wait for workers that are being terminated.
+    for (const s of this.slots) {
+      if (!s.current) continue;
+      clearTimeout(s.current.timer);
+      s.current.resolve(stopped);
+      s.current = undefined;
     }
     await Promise.all(
       this.slots.splice(0).map(async (s) => {
@@ -292,28 +299,36 @@ export interface AsyncInvokerOptions {
 
 /** Asynchronous invocation (Event): queued, retried with a delay, then dead-lettered. */
 export class AsyncInvoker {
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<boolean>>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   private hurry = false;
+  private aborted = false;
 
   constructor(private readonly options: AsyncInvokerOptions) {}
 
-  /** Accepts the event and returns at once, as Lambda answers 202 to an async invoke. */
-  submit(pool: FunctionPool, event: unknown): void {
+  /**
+   * Accepts the event at once, as Lambda answers 202 to an async invoke. The returned promise (which
+   * callers need not await) resolves true once the event was handled or dead-lettered, false if the
+   * invoker was aborted first (the caller keeps the event, e.g. in its journal, for the next start).
+   */
+  submit(pool: FunctionPool, event: unknown): Promise<boolean> {
     const job = this.run(pool, event).finally(() => this.inFlight.delete(job));
     this.inFlight.add(job);
+    return job;
   }
 
   get pending(): number {
     return this.inFlight.size;
   }
 
-  private async run(pool: FunctionPool, event: unknown): Promise<void> {
+  private async run(pool: FunctionPool, event: unknown): Promise<boolean> {
     const attempts = this.options.retries + 1;
     let last: LambdaErrorPayload | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (this.aborted) return false;
       const result = await pool.invoke(event);
-      if (result.ok) return;
+      if (result.ok) return true;
+      if (this.aborted) return false; // stopped under it: not the function's failure
       last = result.error;
       this.options.onFailure?.(pool.config.id, result.error, attempt);
       if (attempt < attempts) await this.sleep(this.options.retryDelayMs * 2 ** (attempt - 1));
@@ -325,6 +340,17 @@ export class AsyncInvoker {
       attempts,
       time: new Date().toISOString(),
     });
+    return true;
+  }
+
+  /**
+   * On shutdown, after the grace period: no new attempt starts, retry delays end, and invocations cut
+   * short by the pools closing resolve false instead of going to the dead-letter store.
+   */
+  abort(): void {
+    this.aborted = true;
+    this.hurry = true;
+    for (const t of [...this.timers]) t.wake();
   }
 
   private sleep(ms: number): Promise<void> {

@@ -3,7 +3,9 @@
 // demo key; any credentials are accepted locally) and decodes the SDK's `aws-chunked` uploads on the way
 // to s3rver's internal loopback port, since s3rver would otherwise store them with the chunk framing.
 // Object changes are observed at s3rver's store (which also sees multi-object deletes, which s3rver emits
-// no event for) and reported as neutral changes; cloud.ts turns them into AWS-shaped notifications.
+// no event for) and reported as neutral changes; cloud.ts turns them into AWS-shaped notifications. The
+// store's call (and so s3rver's success answer) waits for `onChange`'s promise: the notification is
+// journaled before the client hears that the object is stored.
 import { readFile, stat } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,7 +53,10 @@ export interface S3Backend {
   close(): Promise<void>;
 }
 
-export async function startS3(directory: string, onChange: (c: S3Change) => void): Promise<S3Backend> {
+/** Called after an object change is committed; the success answer waits for the returned promise. */
+export type S3ChangeListener = (c: S3Change) => void | Promise<void>;
+
+export async function startS3(directory: string, onChange: S3ChangeListener): Promise<S3Backend> {
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, vhostBuckets: false });
   const store = (server as unknown as { store: StoreLike }).store;
   hookStore(store, onChange);
@@ -82,7 +87,7 @@ export async function startS3(directory: string, onChange: (c: S3Change) => void
 }
 
 /** Wraps s3rver's filesystem store so that every change is reported once the object is fully on disk. */
-function hookStore(store: StoreLike, onChange: (c: S3Change) => void): void {
+function hookStore(store: StoreLike, onChange: S3ChangeListener): void {
   const orig = {
     putObject: store.putObject.bind(store),
     copyObject: store.copyObject.bind(store),
@@ -108,7 +113,7 @@ function hookStore(store: StoreLike, onChange: (c: S3Change) => void): void {
     const result = await orig.putObject(object);
     await settled(object.bucket, object.key, result.size);
     if (!inMultipart.has(`${object.bucket}/${object.key}`)) {
-      onChange({
+      await onChange({
         bucket: object.bucket,
         key: object.key,
         eventName: 'ObjectCreated:Put',
@@ -121,7 +126,7 @@ function hookStore(store: StoreLike, onChange: (c: S3Change) => void): void {
   store.copyObject = async (srcBucket, srcKey, destBucket, destKey, meta) => {
     const result = await orig.copyObject(srcBucket, srcKey, destBucket, destKey, meta);
     const md = (await store.getMetadata(destBucket, destKey)) ?? {};
-    onChange({
+    await onChange({
       bucket: destBucket,
       key: destKey,
       eventName: 'ObjectCreated:Copy',
@@ -133,7 +138,7 @@ function hookStore(store: StoreLike, onChange: (c: S3Change) => void): void {
   store.deleteObject = async (bucket, key) => {
     const existed = await store.existsObject(bucket, key);
     await orig.deleteObject(bucket, key);
-    if (existed) onChange({ bucket, key, eventName: 'ObjectRemoved:Delete' });
+    if (existed) await onChange({ bucket, key, eventName: 'ObjectRemoved:Delete' });
   };
   store.putObjectMultipart = async (bucket, uploadId, parts) => {
     const keyFile = `${store.getResourcePath(bucket, undefined as unknown as string, 'uploads')}/${uploadId}/key`;
@@ -142,7 +147,7 @@ function hookStore(store: StoreLike, onChange: (c: S3Change) => void): void {
     inMultipart.add(tag);
     try {
       const result = await orig.putObjectMultipart(bucket, uploadId, parts);
-      onChange({
+      await onChange({
         bucket,
         key,
         eventName: 'ObjectCreated:CompleteMultipartUpload',

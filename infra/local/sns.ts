@@ -3,7 +3,8 @@
 // GetSubscriptionAttributes, ListSubscriptions(ByTopic), Publish and PublishBatch, with AWS's XML
 // responses, error codes and limits, and FIFO topics (MessageGroupId, deduplication, SequenceNumber).
 // Topics and subscriptions persist in <dataDir>/sns.json. Publishing hands each message to `deliver`
-// once per subscription (cloud.ts invokes the function).
+// once per subscription (cloud.ts journals it, then invokes the function) and answers only once every
+// `deliver` has resolved, so an accepted message is durable.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -98,7 +99,7 @@ export class SnsService {
 
   constructor(
     dataDir: string,
-    private readonly deliver: (sub: Subscription, msg: SnsMessage) => void,
+    private readonly deliver: (sub: Subscription, msg: SnsMessage) => void | Promise<void>,
   ) {
     this.file = path.join(dataDir, 'sns.json');
   }
@@ -229,7 +230,10 @@ export class SnsService {
    * FIFO topic a message whose deduplication id was seen in the last 5 minutes is accepted but not
    * delivered again, and answered with the first message's ids.
    */
-  publish(topicArnValue: string, entry: PublishEntry): { messageId: string; sequenceNumber?: string } {
+  async publish(
+    topicArnValue: string,
+    entry: PublishEntry,
+  ): Promise<{ messageId: string; sequenceNumber?: string }> {
     const topic = this.topic(topicArnValue);
     const fifo = topic.attributes?.FifoTopic === 'true';
     const dedupId = checkFifoParameters(entry, fifo, topic.attributes?.ContentBasedDeduplication === 'true');
@@ -244,9 +248,9 @@ export class SnsService {
       sequenceNumber = (++this.sequence + BigInt(now) * 1_000_000n).toString().padStart(20, '0');
       this.dedup.set(key, { messageId: msg.messageId, sequenceNumber, until: now + DEDUP_WINDOW_MS });
     }
-    for (const sub of this.state.subscriptions) {
-      if (sub.TopicArn === topic.arn) this.deliver(sub, msg);
-    }
+    await Promise.all(
+      this.state.subscriptions.filter((s) => s.TopicArn === topic.arn).map((s) => this.deliver(s, msg)),
+    );
     return { messageId: msg.messageId, sequenceNumber };
   }
 
@@ -372,7 +376,7 @@ export class SnsService {
             'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
           );
         }
-        const { messageId, sequenceNumber } = this.publish(topic, entryFromParams(p, ''));
+        const { messageId, sequenceNumber } = await this.publish(topic, entryFromParams(p, ''));
         return `<MessageId>${messageId}</MessageId>${sequenceNumber ? `<SequenceNumber>${sequenceNumber}</SequenceNumber>` : ''}`;
       }
       case 'PublishBatch':
@@ -403,7 +407,7 @@ export class SnsService {
     };
   }
 
-  private publishBatch(p: URLSearchParams): string {
+  private async publishBatch(p: URLSearchParams): Promise<string> {
     const topic = this.topic(p.get('TopicArn') ?? '').arn;
     const entries: Array<PublishEntry & { id: string }> = [];
     for (let i = 1; p.has(`PublishBatchRequestEntries.member.${i}.Id`); i++) {
@@ -443,7 +447,7 @@ export class SnsService {
     const failed: string[] = [];
     for (const e of entries) {
       try {
-        const { messageId, sequenceNumber } = this.publish(topic, e);
+        const { messageId, sequenceNumber } = await this.publish(topic, e);
         ok.push(
           `<member><Id>${xmlEscape(e.id)}</Id><MessageId>${messageId}</MessageId>${sequenceNumber ? `<SequenceNumber>${sequenceNumber}</SequenceNumber>` : ''}</member>`,
         );

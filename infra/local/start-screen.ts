@@ -136,7 +136,7 @@ export function startScreen(
   );
   out.push(
     dim(
-      'Ctrl-C flushes every Firehose buffer, waits for running functions, then stops. Data stays in the data dir.',
+      'Ctrl-C delivers what is buffered (up to 5 s), then stops; anything left is journaled and delivered at the next start.',
     ),
   );
   out.push('');

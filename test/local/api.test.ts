@@ -249,7 +249,9 @@ describe('SNS FIFO topics', () => {
   it('deliver a deduplicated message once, and content-based deduplication hashes the body', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sns-fifo-'));
     const delivered: SnsMessage[] = [];
-    const service = new SnsService(dir, (_sub, msg) => delivered.push(msg));
+    const service = new SnsService(dir, (_sub, msg) => {
+      delivered.push(msg);
+    });
     try {
       await service.load();
       const arn = await service.createTopic('cbd.fifo', {
@@ -258,9 +260,9 @@ describe('SNS FIFO topics', () => {
       });
       await service.subscribe(arn, 'lambda', FN);
       const entry = { message: 'same body', subject: null, structure: null, attributes: [], groupId: 'g' };
-      const a = service.publish(arn, entry);
-      const b = service.publish(arn, entry);
-      const c = service.publish(arn, { ...entry, message: 'another body' });
+      const a = await service.publish(arn, entry);
+      const b = await service.publish(arn, entry);
+      const c = await service.publish(arn, { ...entry, message: 'another body' });
       expect(b.messageId).toBe(a.messageId);
       expect(c.messageId).not.toBe(a.messageId);
       expect(delivered.map((m) => m.message)).toEqual(['same body', 'another body']);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FirehoseService } from '../../infra/local/firehose.ts';
+import { NoJournal } from '../../infra/local/journal.ts';
 import { streamEtl } from '../../pipelines/stream-etl/definition.ts';
 
 let server: Server;
@@ -30,6 +31,7 @@ beforeAll(async () => {
     retryDelayMs: 1,
     dataDir,
     log: () => undefined,
+    journal: new NoJournal(),
   });
   server = createServer((req, res) => void service.handle(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
