@@ -544,16 +544,18 @@ export class S3Service {
       const u = await this.upload(bucket, key, uploadId);
       if (requested.length === 0) throw errors.malformedXml();
       const stored = new Map((await this.store.listParts(uploadId)).map((p) => [p.partNumber, p.part]));
-      const parts: PartRecord[] = [];
-      let last = 0;
-      for (const [i, r] of requested.entries()) {
-        if (r.partNumber <= last) throw errors.invalidPartOrder();
-        last = r.partNumber;
+      // Order first, then that each part exists with that ETag, then the part sizes.
+      for (let i = 1; i < requested.length; i++) {
+        if ((requested[i]?.partNumber ?? 0) <= (requested[i - 1]?.partNumber ?? 0))
+          throw errors.invalidPartOrder();
+      }
+      const parts: PartRecord[] = requested.map((r) => {
         const p = stored.get(r.partNumber);
         if (!p || unquote(r.etag) !== p.etag) throw errors.invalidPart(r.partNumber, r.etag);
-        if (i < requested.length - 1 && p.size < LIMITS.minPartBytes) throw errors.entityTooSmall(p.size);
-        parts.push(p);
-      }
+        return p;
+      });
+      for (const p of parts.slice(0, -1))
+        if (p.size < LIMITS.minPartBytes) throw errors.entityTooSmall(p.size);
       // Amazon S3 User Guide, "Checking object integrity": a multipart object's ETag is the MD5 of the
       // concatenated binary MD5 digests of its parts, followed by "-" and the number of parts.
       const etag = `${md5Hex(
