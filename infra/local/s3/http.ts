@@ -197,6 +197,11 @@ function sendError(c: Ctx, err: unknown): void {
     err instanceof S3Error
       ? err
       : new S3Error('InternalError', 'We encountered an internal error. Please try again.', 500);
+  // A client that went away mid-request needs no answer and is not an engine failure.
+  if (c.req.destroyed && !c.req.complete) {
+    c.res.destroy();
+    return;
+  }
   if (!(err instanceof S3Error)) console.error('local s3:', err);
   if (c.res.headersSent) {
     c.res.destroy();
