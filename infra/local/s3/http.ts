@@ -480,6 +480,11 @@ async function getObject(s: S3Service, c: Ctx, key: string, head: boolean): Prom
     c.res.end();
     return;
   }
+  // Small bodies in one read; large ones streamed.
+  if (rec.size <= 256 * 1024) {
+    c.res.end(await found.read(range));
+    return;
+  }
   await pipeline(found.open(range), c.res).catch(() => c.res.destroy());
 }
 

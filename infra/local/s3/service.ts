@@ -274,6 +274,8 @@ export class S3Service {
   ): Promise<{
     rec: ObjectRecord;
     open(range?: { start: number; end: number }): Readable;
+    /** The whole body (or a range) in one read: cheaper than a stream for small objects. */
+    read(range?: { start: number; end: number }): Promise<Buffer>;
     close(): Promise<void>;
   }> {
     for (let attempt = 0; ; attempt++) {
@@ -282,7 +284,21 @@ export class S3Service {
         const handle = await open(this.store.bodyPath(rec.id), 'r');
         return {
           rec,
-          open: (range) => handle.createReadStream({ ...(range ?? {}), autoClose: true }),
+          open: (range) =>
+            handle.createReadStream({ ...(range ?? {}), autoClose: true, highWaterMark: 1024 * 1024 }),
+          read: async (range) => {
+            const start = range?.start ?? 0;
+            const length = (range ? range.end + 1 : rec.size) - start;
+            const buf = Buffer.allocUnsafe(length);
+            let got = 0;
+            while (got < length) {
+              const { bytesRead } = await handle.read(buf, got, length - got, start + got);
+              if (bytesRead === 0) break;
+              got += bytesRead;
+            }
+            await handle.close();
+            return buf.subarray(0, got);
+          },
           close: () => handle.close(),
         };
       } catch (err) {

@@ -93,6 +93,9 @@ export const ENGINE_MARKER = 'ENGINE';
 export const ENGINE_VERSION = 'local-s3-engine 1\n';
 
 export class Store {
+  /** Buckets are few and read on every request: kept in memory, written through to the index. */
+  private readonly buckets = new Map<string, BucketRecord>();
+
   private constructor(
     readonly root: string,
     private readonly db: ClassicLevel<string, unknown>,
@@ -105,6 +108,9 @@ export class Store {
     await db.open();
     const store = new Store(root, db);
     await store.collectGarbage();
+    for await (const [k, v] of db.iterator({ gt: `B${SEP}`, lt: `B${SEP}\uffff` })) {
+      store.buckets.set(k.slice(2), v as BucketRecord);
+    }
     return store;
   }
 
@@ -114,20 +120,20 @@ export class Store {
 
   // Buckets.
   async getBucket(name: string): Promise<BucketRecord | undefined> {
-    return (await this.db.get(bucketKey(name))) as BucketRecord | undefined;
+    return this.buckets.get(name);
   }
   async putBucket(name: string, rec: BucketRecord): Promise<void> {
     await this.db.put(bucketKey(name), rec);
+    this.buckets.set(name, rec);
   }
   async deleteBucket(name: string): Promise<void> {
     await this.db.del(bucketKey(name));
+    this.buckets.delete(name);
   }
   async listBuckets(): Promise<Array<{ name: string; rec: BucketRecord }>> {
-    const out: Array<{ name: string; rec: BucketRecord }> = [];
-    for await (const [k, v] of this.db.iterator({ gt: `B${SEP}`, lt: `B${SEP}\uffff` })) {
-      out.push({ name: k.slice(2), rec: v as BucketRecord });
-    }
-    return out;
+    return [...this.buckets.entries()]
+      .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      .map(([name, rec]) => ({ name, rec }));
   }
   async bucketHasObjects(bucket: string): Promise<boolean> {
     const keys = await this.db
@@ -180,36 +186,50 @@ export class Store {
       if (Buffer.compare(candidate, from) > 0) from = candidate;
       if (isPrefix) skipPrefix = sa;
     }
-    const entries: ListEntry[] = [];
+    // Keys only while walking (a common prefix needs no value, and a seek drops read-ahead), then the
+    // values of the keys that are returned, in one read.
+    const found: Array<{ key: string; raw: Buffer } | { prefix: string }> = [];
     let truncated = false;
-    const it = this.db.iterator<Buffer, unknown>({ gte: from, lt: end, keyEncoding: 'buffer' });
+    const it = this.db.keys<Buffer>({ gte: from, lt: end, keyEncoding: 'buffer' });
     try {
       for (;;) {
-        const next = await it.next();
-        if (next === undefined) break;
-        const [raw, value] = next;
+        const raw = await it.next();
+        if (raw === undefined) break;
         const key = raw.toString('utf8', baseLen);
         const rest = key.slice(o.prefix.length);
         const d = o.delimiter ? rest.indexOf(o.delimiter) : -1;
         if (o.delimiter && d >= 0) {
           const cp = o.prefix + rest.slice(0, d + o.delimiter.length);
           if (cp === skipPrefix) continue;
-          if (entries.length >= o.max) {
+          if (found.length >= o.max) {
             truncated = true;
             break;
           }
-          entries.push({ prefix: cp });
+          found.push({ prefix: cp });
           it.seek(after(base + cp));
           continue;
         }
-        if (entries.length >= o.max) {
+        if (found.length >= o.max) {
           truncated = true;
           break;
         }
-        entries.push({ key, object: value as ObjectRecord });
+        found.push({ key, raw });
       }
     } finally {
       await it.close();
+    }
+    const rawKeys = found.flatMap((f) => ('raw' in f ? [f.raw] : []));
+    const values = rawKeys.length
+      ? await this.db.getMany<Buffer, unknown>(rawKeys, { keyEncoding: 'buffer' })
+      : [];
+    let v = 0;
+    const entries: ListEntry[] = [];
+    for (const f of found) {
+      if ('prefix' in f) entries.push(f);
+      else {
+        const object = values[v++] as ObjectRecord | undefined;
+        if (object) entries.push({ key: f.key, object }); // deleted between the walk and the read
+      }
     }
     return { entries, truncated };
   }
