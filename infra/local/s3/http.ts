@@ -147,8 +147,10 @@ async function route(s: S3Service, c: Ctx): Promise<void> {
       return putObject(s, c, key);
     case 'GET':
       if (q.has('uploadId')) return listParts(s, c, key);
+      if (q.has('partNumber')) throw errors.notImplemented('reads by partNumber');
       return getObject(s, c, key, false);
     case 'HEAD':
+      if (q.has('partNumber')) throw errors.notImplemented('reads by partNumber');
       return getObject(s, c, key, true);
     case 'DELETE':
       if (q.has('uploadId')) {
