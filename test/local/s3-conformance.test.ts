@@ -716,6 +716,43 @@ describe('presigned URLs and errors', () => {
   });
 });
 
+describe('browser-form POST uploads', () => {
+  it('stores the file under the key field (its filename placeholder replaced) and reports ObjectCreated:Post', async () => {
+    // API Reference, "POST Object": form fields first, the file last; success_action_status 201 returns a
+    // PostResponse document, the default is 204.
+    const from = t.changes.length;
+    const form = new FormData();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: S3's literal ${filename} placeholder.
+    form.set('key', 'form/${filename}');
+    form.set('Content-Type', 'text/plain');
+    form.set('x-amz-meta-origin', 'browser');
+    form.set('success_action_status', '201');
+    form.set('policy', 'not-checked-locally');
+    form.set('file', new Blob(['form body']), 'up load+1.txt');
+    const res = await fetch(`${t.endpoint}/${B}`, { method: 'POST', body: form });
+    expect(res.status).toBe(201);
+    const xml = await res.text();
+    expect(xml).toContain('<Key>form/up load+1.txt</Key>');
+    expect(xml).toContain(`<ETag>&quot;${md5('form body')}&quot;</ETag>`);
+    const got = await t.client.send(new GetObjectCommand({ Bucket: B, Key: 'form/up load+1.txt' }));
+    expect((await bytes(got)).toString()).toBe('form body');
+    expect(got.ContentType).toBe('text/plain');
+    expect(got.Metadata).toEqual({ origin: 'browser' });
+    expect(t.changes.slice(from).map((c) => [c.eventName, c.key, c.size])).toEqual([
+      ['ObjectCreated:Post', 'form/up load+1.txt', 9],
+    ]);
+    const plain = new FormData();
+    plain.set('key', 'form/plain');
+    plain.set('file', new Blob(['x']), 'x');
+    expect((await fetch(`${t.endpoint}/${B}`, { method: 'POST', body: plain })).status).toBe(204);
+    const noKey = new FormData();
+    noKey.set('file', new Blob(['x']), 'x');
+    const bad = await fetch(`${t.endpoint}/${B}`, { method: 'POST', body: noKey });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('<Code>InvalidArgument</Code>');
+  });
+});
+
 describe('event notifications', () => {
   it('reports committed changes with the real size, ETag and increasing sequencers', async () => {
     const from = t.changes.length;

@@ -119,5 +119,11 @@ export const errors = {
     ),
   invalidLocationConstraint: () =>
     new S3Error('InvalidLocationConstraint', 'The specified location-constraint is not valid', 400),
+  malformedPost: () =>
+    new S3Error(
+      'MalformedPOSTRequest',
+      'The body of your POST request is not well-formed multipart/form-data.',
+      400,
+    ),
   notModified: () => new S3Error('NotModified', 'Not Modified', 304),
 };

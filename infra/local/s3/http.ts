@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
 import { z } from 'zod';
 import { encodeS3Key } from '../../../shared/events/s3.ts';
 import { AwsChunkedDecoder } from './aws-chunked.ts';
@@ -135,7 +136,8 @@ async function route(s: S3Service, c: Ctx): Promise<void> {
         return send(c, 204);
       case 'POST':
         if (q.has('delete')) return deleteObjects(s, c);
-        throw errors.notImplemented('browser-form POST uploads');
+        if ((c.h('content-type') ?? '').startsWith('multipart/form-data')) return postObject(s, c);
+        throw errors.notImplemented('this POST operation on buckets');
       default:
         throw errors.methodNotAllowed(method, 'BUCKET');
     }
@@ -895,4 +897,86 @@ async function listUploads(s: S3Service, c: Ctx): Promise<void> {
       entries.map((e) => ('prefix' in e ? el('CommonPrefixes', el('Prefix', enc(e.prefix))) : undefined)),
     ),
   );
+}
+
+// Browser-form uploads (API Reference, "POST Object"; User Guide, "Browser-based uploads using POST"): the
+// form fields before the file give the key (`${filename}` replaced), Content-Type and the other stored
+// headers, x-amz-meta-*, and success_action_status / success_action_redirect. The policy and its signature
+// are not checked. Form parsing by busboy.
+async function postObject(s: S3Service, c: Ctx): Promise<void> {
+  await s.bucket(c.bucket);
+  const fields: Record<string, string> = {};
+  const { rec, key } = await new Promise<{ rec: ObjectRecord; key: string }>((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: c.req.headers, limits: { fields: 100, fieldSize: 64 * 1024, files: 1 } });
+    } catch {
+      reject(errors.malformedPost());
+      return;
+    }
+    let sawFile = false;
+    parser.on('field', (name, value) => {
+      fields[name.toLowerCase()] = value;
+    });
+    parser.on('file', (_name, stream, info) => {
+      sawFile = true;
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: S3's literal ${filename} placeholder.
+      const key = (fields.key ?? '').replaceAll('${filename}', info.filename ?? '');
+      const fail = (err: unknown) => {
+        stream.resume();
+        reject(err);
+      };
+      if (!key) {
+        fail(
+          errors.invalidArgument(
+            "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
+            'key',
+            '',
+          ),
+        );
+        return;
+      }
+      const headers: Record<string, string> = {};
+      const meta: Record<string, string> = {};
+      for (const name of STORED_HEADERS) if (fields[name] !== undefined) headers[name] = fields[name];
+      for (const [name, v] of Object.entries(fields))
+        if (name.startsWith('x-amz-meta-')) meta[name.slice(11)] = v;
+      s.putObject(c.bucket, key, { headers, meta }, { body: stream }, {}, 'ObjectCreated:Post').then(
+        (rec) => resolve({ rec, key }),
+        fail,
+      );
+    });
+    parser.on('close', () => {
+      if (!sawFile)
+        reject(errors.invalidArgument('POST requires exactly one file upload per request.', 'file', '0'));
+    });
+    parser.on('error', () => reject(errors.malformedPost()));
+    c.req.pipe(parser);
+  });
+  const host = c.h('host') ?? 'localhost';
+  const location = `http://${host}/${c.bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
+  const redirect = fields.success_action_redirect ?? fields.redirect;
+  if (redirect) {
+    const target = new URL(redirect);
+    target.searchParams.set('bucket', c.bucket);
+    target.searchParams.set('key', key);
+    target.searchParams.set('etag', quoted(rec.etag));
+    return send(c, 303, { location: target.toString(), etag: quoted(rec.etag) });
+  }
+  const status = fields.success_action_status;
+  if (status === '201') {
+    return sendXml(
+      c,
+      201,
+      el(
+        'PostResponse',
+        el('Location', location),
+        el('Bucket', c.bucket),
+        el('Key', key),
+        el('ETag', quoted(rec.etag)),
+      ),
+      { etag: quoted(rec.etag), location },
+    );
+  }
+  send(c, status === '200' ? 200 : 204, { etag: quoted(rec.etag), location });
 }

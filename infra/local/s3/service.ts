@@ -233,6 +233,8 @@ export class S3Service {
     attrs: ObjectAttributes,
     input: BodyInput,
     conditions: WriteConditions = {},
+    /** `ObjectCreated:Post` for a browser-form upload. */
+    eventName: 'ObjectCreated:Put' | 'ObjectCreated:Post' = 'ObjectCreated:Put',
   ): Promise<ObjectRecord> {
     await this.bucket(bucket);
     checkKey(key);
@@ -250,7 +252,7 @@ export class S3Service {
       ...(checksum ? { checksum: { ...checksum, type: 'FULL_OBJECT' as const } } : {}),
     };
     await this.commit(bucket, key, body, rec, conditions);
-    await this.emit({ bucket, key, eventName: 'ObjectCreated:Put', size: rec.size, eTag: rec.etag });
+    await this.emit({ bucket, key, eventName, size: rec.size, eTag: rec.etag });
     return rec;
   }
 
