@@ -1,7 +1,8 @@
-// The local cloud: one HTTP edge on 127.0.0.1:4566 speaking the real AWS wire protocols (S3 via s3rver,
-// DynamoDB via dynalite, SNS, Firehose and CloudFront invalidations hand-written), with every resource, trigger and function built
+// The local cloud: one HTTP edge on 127.0.0.1:4566 speaking the real AWS wire protocols (S3 by the
+// project's own engine in ./s3/, DynamoDB via dynalite, SNS, Firehose and CloudFront invalidations
+// hand-written), with every resource, trigger and function built
 // from the pipeline definitions (pipelines/index.ts), functions run as local Lambdas (lambda.ts), and
-// inspection endpoints under /_local/. API: /work/notes/local-cloud-api.md; docs: infra/local/README.md.
+// inspection endpoints under /_local/ (documented in infra/local/README.md).
 // Durability: what the cloud accepts (Firehose records, S3 notifications, SNS deliveries) is journaled
 // (journal.ts) before the answer and replayed at the next start if it was not yet delivered; one cloud
 // per data directory (lock.ts).
@@ -9,7 +10,6 @@ import { mkdir } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { pipelines as defaultPipelines } from '../../pipelines/index.ts';
 import { type FunctionSpec, type PipelineDefinition, runtimeOf } from '../../pipelines/types.ts';
 import { buildS3Event, buildSnsEvent } from '../../shared/events/builders.ts';
@@ -178,6 +178,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           eventName: c.eventName,
           size: c.size,
           eTag: c.eTag,
+          ...(c.sequencer ? { sequencer: c.sequencer } : {}),
           region: REGION,
           configurationId: `${fn.id}-trigger`,
         }),
@@ -216,18 +217,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   await sns.load().catch(failStart);
 
-  const internalS3 = new S3Client({
-    endpoint: `http://127.0.0.1:${s3.port}`,
-    region: REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
   const firehose = new FirehoseService({
     streams: resources.streams,
     processor: (id) => pools.get(id),
-    writeObject: async (bucket, key, body) => {
-      await internalS3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-    },
+    writeObject: (bucket, key, body) => s3.putObject(bucket, key, body),
     buffer,
     retryDelayMs: Math.min(retryDelayMs, 1_000),
     dataDir,
@@ -259,7 +252,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       if (service === undefined && req.method === 'POST' && url.pathname === '/' && isForm(req)) {
         return sns.handle(req, res, url);
       }
-      return s3.proxy(req, res, url);
+      return s3.handle(req, res, url);
     }
     sendPlain(
       res,
@@ -493,7 +486,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       await Promise.race([graceful, new Promise((r) => setTimeout(r, 2_000))]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      internalS3.destroy();
       await Promise.all([
         s3.close(),
         dynamo.close(),

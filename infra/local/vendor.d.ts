@@ -1,4 +1,5 @@
-// Minimal type declarations for the two emulator packages the local cloud embeds (neither ships types).
+// Minimal type declarations for two untyped packages: dynalite (embedded by the local cloud) and s3rver
+// (kept only as the baseline of test/bench/s3.bench.ts).
 declare module 's3rver' {
   import type { AddressInfo } from 'node:net';
 

@@ -1,39 +1,23 @@
 // Local cloud benchmark (`npm run bench -- local-cloud`). Edge overhead: PUT + GET of a 20 MiB object
-// through the edge (routing, SigV4 stripping, s3rver mounted in-process) against the same calls made directly to a
-// bare s3rver, alternating A/B; target: the edge within 25% of s3rver. Non-blocking Firehose: ms per
+// through the edge (routing, the S3 engine served in-process) against the same calls made directly to a bare
+// S3 engine on its own port, alternating A/B; target: the edge within 25% of the bare engine. Non-blocking Firehose: ms per
 // PutRecordBatch (500 records) while every call triggers a delivery (tiny buffer: transform, GZIP, S3
 // write in the background), against a second local cloud where nothing is delivered, alternating A/B;
 // target within 25%.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
 import { testPipeline } from '../local/fixtures/pipeline.ts';
 import { startTestCloud } from '../support/local-cloud.ts';
+import { startTestS3 } from '../support/s3-engine.ts';
 import { type Benchmark, type BenchResult, timeAlternating } from './harness.ts';
 
 const OBJECT = Buffer.alloc(20 * 1024 * 1024, 7);
 
 async function edgeOverhead(): Promise<BenchResult> {
   const cloud = await startTestCloud({ pipelines: [testPipeline] });
-  const dir = await mkdtemp(path.join(tmpdir(), 'bench-s3rver-'));
-  const bare = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: dir,
-    vhostBuckets: false,
-  });
-  const { port } = await bare.run();
+  const bare = await startTestS3();
   const viaEdge = new S3Client(cloud.clientConfig);
-  const direct = new S3Client({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const direct = bare.client;
   await direct.send(new CreateBucketCommand({ Bucket: 'test-lake' }));
   const roundTrip = (client: S3Client) => async () => {
     await client.send(new PutObjectCommand({ Bucket: 'test-lake', Key: 'big.bin', Body: OBJECT }));
@@ -43,16 +27,14 @@ async function edgeOverhead(): Promise<BenchResult> {
   };
   const t = await timeAlternating(roundTrip(viaEdge), roundTrip(direct), 7);
   viaEdge.destroy();
-  direct.destroy();
-  await bare.close();
+  await bare.cleanup();
   await cloud.stop();
-  await rm(dir, { recursive: true, force: true });
   return {
     name: 'local cloud: S3 PUT+GET of 20 MiB through the edge',
     unit: 'ms',
     project: t.a,
     baseline: t.b,
-    baselineLabel: 'the same calls straight to s3rver',
+    baselineLabel: 'the same calls straight to a bare engine',
     higherIsBetter: false,
     target: { ratio: 0.8, description: 'edge adds at most 25%' },
   };

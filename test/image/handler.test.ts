@@ -1,9 +1,8 @@
-// The image function end to end on a real S3 emulator (s3rver on a loopback port, started here): the
+// The image function end to end on a real S3 emulator (the local S3 engine on a loopback port, started here): the
 // handler is invoked with AWS-shaped S3 events and its effects read back with the AWS SDK. Covers writes
 // with headers and metadata, re-processing, rejections (marker, metric, no retry), deletes, the
 // partial-output cleanup on a failed write, transient errors that must throw, and the loop guard.
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -15,7 +14,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import S3rver from 's3rver';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadImageConfig } from '../../pipelines/image-resize/config.ts';
@@ -23,11 +21,12 @@ import { type Outcome, processUpload } from '../../pipelines/image-resize/pipeli
 import { resetClients } from '../../shared/aws/client-cache.ts';
 import { ConfigError } from '../../shared/config.ts';
 import { buildS3Event } from '../../shared/events/index.ts';
+import { startTestS3, type TestS3 } from '../support/s3-engine.ts';
 import { alphaPng, photo, textNamedJpg } from './images.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<{ outcomes: Outcome[] }>;
 
-let server: S3rver;
+let server: TestS3;
 let dir: string;
 let endpoint: string;
 let s3: S3Client;
@@ -91,21 +90,15 @@ async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result: T; line
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'image-s3-'));
-  server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: dir,
-    configureBuckets: [{ name: 'uploads' }, { name: 'display' }],
-  });
-  const { port } = (await server.run()) as AddressInfo;
-  endpoint = `http://127.0.0.1:${port}`;
+  server = await startTestS3({ root: dir });
+  await server.backend.ensureBucket('uploads');
+  await server.backend.ensureBucket('display');
+  endpoint = server.endpoint;
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: 'us-east-1',
-    // s3rver checks signatures against its own fixed key pair.
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
     SOURCE_BUCKET: 'uploads',
     DISPLAY_BUCKET: 'display',
     POWERTOOLS_METRICS_NAMESPACE: 'Test',

@@ -1,15 +1,11 @@
-// Handler tests for the stream pipeline's two Lambdas, with real emulators (s3rver, dynalite) reached
+// Handler tests for the stream pipeline's two Lambdas, with real emulators (the local S3 engine, dynalite) reached
 // through the SDK's standard AWS_ENDPOINT_URL_<SERVICE> variables: the transform honours DROP_TYPES and
 // rejects a malformed event; the loader loads an object's good lines while reporting bad ones without
 // failing, ignores keys outside events/, skips a vanished object, and fails when writes cannot complete.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetClients } from '../../shared/aws/client-cache.ts';
 import {
@@ -17,10 +13,10 @@ import {
   buildS3Event,
   EventValidationError,
 } from '../../shared/events/index.ts';
+import { startTestS3, type TestS3 } from '../support/s3-engine.ts';
 import { startDynalite, type TestDynamo } from './support/dynalite.ts';
 
-let s3rver: S3rver;
-let s3dir: string;
+let engine: TestS3;
 let db: TestDynamo;
 let s3: S3Client;
 
@@ -43,21 +39,14 @@ const context = (ms = 60_000): Context => {
 };
 
 beforeAll(async () => {
-  s3dir = await mkdtemp(path.join(tmpdir(), 'stream-handlers-'));
-  s3rver = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: s3dir,
-    configureBuckets: [{ name: 'lake' }],
-  });
-  const { port } = (await s3rver.run()) as AddressInfo;
+  engine = await startTestS3();
+  await engine.backend.ensureBucket('lake');
   db = await startDynalite('events-table');
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_S3: engine.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
     EVENTS_TABLE: 'events-table',
     DROP_TYPES: 'ping, noise',
@@ -66,18 +55,17 @@ beforeAll(async () => {
   });
   resetClients();
   s3 = new S3Client({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: engine.endpoint,
     forcePathStyle: true,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
 });
 
 afterAll(async () => {
   s3?.destroy();
-  await s3rver?.close();
+  await engine?.cleanup();
   await db?.close();
-  if (s3dir) await rm(s3dir, { recursive: true, force: true });
 });
 
 const line = (i: number) =>

@@ -1,0 +1,410 @@
+// The local S3's persistent state under one directory. Keys never touch the filesystem: object bodies are
+// files named by a random id (objects/<2 hex>/<id>), and keys, metadata, uploads and parts live in an
+// ordered LevelDB index (classic-level), which also serves listings in S3's order (UTF-8 byte order).
+// A body is streamed to tmp/, fsynced, renamed into objects/ and only then made visible by one index
+// write, so a killed process never shows a half-written object; bodies no index entry refers to (a kill
+// between rename and index write, replaced objects whose readers were still streaming) are removed at start.
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, rename as fsRename, mkdir, open, readdir, rm, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { type Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ClassicLevel } from 'classic-level';
+import type { ChecksumAlgorithm } from './checksums.ts';
+
+export interface BucketRecord {
+  created: number;
+  region: string;
+}
+
+/** The standard headers S3 stores with an object and returns on GET/HEAD. */
+export const STORED_HEADERS = [
+  'content-type',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+  'x-amz-website-redirect-location',
+] as const;
+
+export interface ObjectAttributes {
+  headers: Record<string, string>;
+  /** User metadata: lower-case names without the x-amz-meta- prefix. */
+  meta: Record<string, string>;
+}
+
+export interface StoredChecksum {
+  algorithm: ChecksumAlgorithm;
+  value: string;
+  type: 'FULL_OBJECT' | 'COMPOSITE';
+}
+
+export interface ObjectRecord extends ObjectAttributes {
+  id: string;
+  size: number;
+  /** Without quotes. */
+  etag: string;
+  lastModified: number;
+  checksum?: StoredChecksum;
+  /** Part count of an object made by CompleteMultipartUpload. */
+  parts?: number;
+}
+
+export interface UploadRecord extends ObjectAttributes {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: 'FULL_OBJECT' | 'COMPOSITE';
+}
+
+export interface PartRecord {
+  id: string;
+  size: number;
+  etag: string;
+  lastModified: number;
+  checksum?: string;
+  checksumAlgorithm?: ChecksumAlgorithm;
+}
+
+export type ListEntry = { key: string; object: ObjectRecord } | { prefix: string };
+
+export interface PendingBody {
+  id: string;
+  size: number;
+  /** Moves the body into objects/ (still invisible until an index entry names it). */
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+const SEP = '\u0000';
+const bucketKey = (b: string) => `B${SEP}${b}`;
+const objectPrefix = (b: string) => `O${SEP}${b}${SEP}`;
+const uploadPrefix = (b: string) => `U${SEP}${b}${SEP}`;
+const partPrefix = (uploadId: string) => `P${SEP}${uploadId}${SEP}`;
+/** Sorts after every UTF-8 string that starts with `p` (0xFF never occurs in UTF-8). */
+const after = (p: string) => Buffer.concat([Buffer.from(p), Buffer.from([0xff])]);
+
+/** Written into the directory once it holds this engine's layout (fresh, or after a completed migration). */
+export const ENGINE_MARKER = 'ENGINE';
+export const ENGINE_VERSION = 'local-s3-engine 1\n';
+
+export class Store {
+  /** Buckets are few and read on every request: kept in memory, written through to the index. */
+  private readonly buckets = new Map<string, BucketRecord>();
+
+  private constructor(
+    readonly root: string,
+    private readonly db: ClassicLevel<string, unknown>,
+  ) {}
+
+  static async open(root: string): Promise<Store> {
+    await mkdir(path.join(root, 'tmp'), { recursive: true });
+    await mkdir(path.join(root, 'objects'), { recursive: true });
+    const db = new ClassicLevel<string, unknown>(path.join(root, 'index'), { valueEncoding: 'json' });
+    await db.open();
+    const store = new Store(root, db);
+    await store.collectGarbage();
+    for await (const [k, v] of db.iterator({ gt: `B${SEP}`, lt: `B${SEP}\uffff` })) {
+      store.buckets.set(k.slice(2), v as BucketRecord);
+    }
+    return store;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  // Buckets.
+  async getBucket(name: string): Promise<BucketRecord | undefined> {
+    return this.buckets.get(name);
+  }
+  async putBucket(name: string, rec: BucketRecord): Promise<void> {
+    await this.db.put(bucketKey(name), rec);
+    this.buckets.set(name, rec);
+  }
+  async deleteBucket(name: string): Promise<void> {
+    await this.db.del(bucketKey(name));
+    this.buckets.delete(name);
+  }
+  async listBuckets(): Promise<Array<{ name: string; rec: BucketRecord }>> {
+    return [...this.buckets.entries()]
+      .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      .map(([name, rec]) => ({ name, rec }));
+  }
+  async bucketHasObjects(bucket: string): Promise<boolean> {
+    const keys = await this.db
+      .keys<Buffer>({
+        gte: Buffer.from(objectPrefix(bucket)),
+        lt: after(objectPrefix(bucket)),
+        limit: 1,
+        keyEncoding: 'buffer',
+      })
+      .all();
+    return keys.length > 0;
+  }
+
+  // Objects.
+  async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
+    return (await this.db.get(objectPrefix(bucket) + key)) as ObjectRecord | undefined;
+  }
+  async putObject(bucket: string, key: string, rec: ObjectRecord): Promise<void> {
+    await this.db.put(objectPrefix(bucket) + key, rec);
+  }
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    await this.db.del(objectPrefix(bucket) + key);
+  }
+
+  /**
+   * Keys and common prefixes in S3 order, starting after `startAfter` (a key or a common prefix already
+   * returned), at most `max` entries, and whether more follow. A common prefix is found by its first key
+   * and the rest of its keys are skipped with one seek, so deep prefixes cost one step each.
+   */
+  async list(
+    bucket: string,
+    o: { prefix: string; delimiter?: string; startAfter?: string; max: number },
+  ): Promise<{ entries: ListEntry[]; truncated: boolean }> {
+    const base = objectPrefix(bucket);
+    const baseLen = Buffer.byteLength(base);
+    const start = Buffer.from(base + o.prefix);
+    const end = after(base + o.prefix);
+    let from = start;
+    let skipPrefix: string | undefined;
+    if (o.startAfter !== undefined) {
+      const sa = o.startAfter;
+      const rest = sa.startsWith(o.prefix) ? sa.slice(o.prefix.length) : undefined;
+      const d = o.delimiter;
+      // A start point that is itself a common prefix: skip every key under it.
+      const isPrefix =
+        !!d && rest !== undefined && rest.indexOf(d) === rest.length - d.length && rest.length >= d.length;
+      const candidate = isPrefix
+        ? after(base + sa)
+        : Buffer.concat([Buffer.from(base + sa), Buffer.from([0])]);
+      if (Buffer.compare(candidate, from) > 0) from = candidate;
+      if (isPrefix) skipPrefix = sa;
+    }
+    // Keys only while walking (a common prefix needs no value, and a seek drops read-ahead), then the
+    // values of the keys that are returned, in one read.
+    const found: Array<{ key: string; raw: Buffer } | { prefix: string }> = [];
+    let truncated = false;
+    // With a delimiter most keys are skipped by a seek, which drops read-ahead: read ahead little.
+    const it = this.db.keys<Buffer>({
+      gte: from,
+      lt: end,
+      keyEncoding: 'buffer',
+      ...(o.delimiter ? { highWaterMarkBytes: 512 } : {}),
+    });
+    try {
+      for (;;) {
+        const raw = await it.next();
+        if (raw === undefined) break;
+        const key = raw.toString('utf8', baseLen);
+        const rest = key.slice(o.prefix.length);
+        const d = o.delimiter ? rest.indexOf(o.delimiter) : -1;
+        if (o.delimiter && d >= 0) {
+          const cp = o.prefix + rest.slice(0, d + o.delimiter.length);
+          if (cp === skipPrefix) continue;
+          if (found.length >= o.max) {
+            truncated = true;
+            break;
+          }
+          found.push({ prefix: cp });
+          it.seek(after(base + cp));
+          continue;
+        }
+        if (found.length >= o.max) {
+          truncated = true;
+          break;
+        }
+        found.push({ key, raw });
+      }
+    } finally {
+      await it.close();
+    }
+    const rawKeys = found.flatMap((f) => ('raw' in f ? [f.raw] : []));
+    const values = rawKeys.length
+      ? await this.db.getMany<Buffer, unknown>(rawKeys, { keyEncoding: 'buffer' })
+      : [];
+    let v = 0;
+    const entries: ListEntry[] = [];
+    for (const f of found) {
+      if ('prefix' in f) entries.push(f);
+      else {
+        const object = values[v++] as ObjectRecord | undefined;
+        if (object) entries.push({ key: f.key, object }); // deleted between the walk and the read
+      }
+    }
+    return { entries, truncated };
+  }
+
+  // Multipart uploads.
+  async putUpload(rec: UploadRecord): Promise<void> {
+    await this.db.put(`${uploadPrefix(rec.bucket)}${rec.key}${SEP}${rec.uploadId}`, rec);
+    await this.db.put(`I${SEP}${rec.uploadId}`, { bucket: rec.bucket, key: rec.key });
+  }
+  async getUpload(uploadId: string): Promise<UploadRecord | undefined> {
+    const ref = (await this.db.get(`I${SEP}${uploadId}`)) as { bucket: string; key: string } | undefined;
+    if (!ref) return undefined;
+    return (await this.db.get(`${uploadPrefix(ref.bucket)}${ref.key}${SEP}${uploadId}`)) as
+      | UploadRecord
+      | undefined;
+  }
+  /** Removes the upload and its parts from the index; returns the part bodies to delete. */
+  async deleteUpload(rec: UploadRecord): Promise<string[]> {
+    const parts = await this.listParts(rec.uploadId);
+    const batch = this.db.batch();
+    batch.del(`${uploadPrefix(rec.bucket)}${rec.key}${SEP}${rec.uploadId}`);
+    batch.del(`I${SEP}${rec.uploadId}`);
+    for (const p of parts) batch.del(`${partPrefix(rec.uploadId)}${String(p.partNumber).padStart(5, '0')}`);
+    await batch.write();
+    return parts.map((p) => p.part.id);
+  }
+  async listUploads(bucket: string): Promise<UploadRecord[]> {
+    const out: UploadRecord[] = [];
+    for await (const v of this.db.values({
+      gte: Buffer.from(uploadPrefix(bucket)),
+      lt: after(uploadPrefix(bucket)),
+      keyEncoding: 'buffer',
+    })) {
+      out.push(v as UploadRecord);
+    }
+    return out;
+  }
+  async getPart(uploadId: string, n: number): Promise<PartRecord | undefined> {
+    return (await this.db.get(`${partPrefix(uploadId)}${String(n).padStart(5, '0')}`)) as
+      | PartRecord
+      | undefined;
+  }
+  async putPart(uploadId: string, n: number, rec: PartRecord): Promise<void> {
+    await this.db.put(`${partPrefix(uploadId)}${String(n).padStart(5, '0')}`, rec);
+  }
+  async listParts(uploadId: string): Promise<Array<{ partNumber: number; part: PartRecord }>> {
+    const out: Array<{ partNumber: number; part: PartRecord }> = [];
+    for await (const [k, v] of this.db.iterator({
+      gt: partPrefix(uploadId),
+      lt: `${partPrefix(uploadId)}\uffff`,
+    })) {
+      out.push({ partNumber: Number(k.slice(partPrefix(uploadId).length)), part: v as PartRecord });
+    }
+    return out;
+  }
+
+  // Bodies.
+  bodyPath(id: string): string {
+    return path.join(this.root, 'objects', id.slice(0, 2), id);
+  }
+
+  /** Streams `source` to a temporary file (fsynced), feeding every chunk to `onChunk`. */
+  async writeBody(source: Readable | Readable[], onChunk: (chunk: Buffer) => void): Promise<PendingBody> {
+    const id = randomBytes(16).toString('hex');
+    const tmp = path.join(this.root, 'tmp', id);
+    let size = 0;
+    const tap = () =>
+      new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          size += chunk.length;
+          onChunk(chunk);
+          cb(null, chunk);
+        },
+      });
+    const out = await syncedFile(tmp);
+    try {
+      if (Array.isArray(source)) {
+        for (const s of source) await pipeline(s, tap(), out, { end: false });
+        await new Promise<void>((resolve, reject) => {
+          out.once('error', reject);
+          out.end(() => resolve());
+        });
+      } else {
+        await pipeline(source, tap(), out);
+      }
+    } catch (err) {
+      out.destroy();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    const final = this.bodyPath(id);
+    return {
+      id,
+      size,
+      commit: async () => {
+        await mkdir(path.dirname(final), { recursive: true });
+        await fsRename(tmp, final);
+      },
+      discard: () => rm(tmp, { force: true }),
+    };
+  }
+
+  readBody(id: string, range?: { start: number; end: number }): Readable {
+    return createReadStream(this.bodyPath(id), range);
+  }
+
+  async removeBody(id: string): Promise<void> {
+    await unlink(this.bodyPath(id)).catch(() => {});
+  }
+
+  /** Deletes temporary files and bodies that no index entry refers to. */
+  private async collectGarbage(): Promise<void> {
+    await rm(path.join(this.root, 'tmp'), { recursive: true, force: true });
+    await mkdir(path.join(this.root, 'tmp'));
+    const live = new Set<string>();
+    for await (const [k, v] of this.db.iterator()) {
+      if (k.startsWith(`O${SEP}`) || k.startsWith(`P${SEP}`)) live.add((v as { id: string }).id);
+    }
+    const dir = path.join(this.root, 'objects');
+    for (const sub of await readdir(dir)) {
+      for (const f of await readdir(path.join(dir, sub)).catch(() => [] as string[])) {
+        if (!live.has(f)) await rm(path.join(dir, sub, f), { force: true });
+      }
+    }
+  }
+}
+
+/**
+ * A file writer that is durable when it finishes: data is flushed to disk in the background every 4 MiB
+ * while the upload is still arriving (so the final fsync has little left to do), then fsynced before
+ * `finish`. Hand-written because fs.createWriteStream's `flush` option syncs only at close.
+ */
+async function syncedFile(file: string): Promise<Writable> {
+  const handle = await open(file, 'w');
+  const SYNC_EVERY = 4 * 1024 * 1024;
+  let unsynced = 0;
+  const syncs: Array<Promise<void>> = [];
+  return new Writable({
+    highWaterMark: 1024 * 1024,
+    write(chunk: Buffer, _enc, cb) {
+      handle.write(chunk).then(() => {
+        unsynced += chunk.length;
+        if (unsynced >= SYNC_EVERY) {
+          unsynced = 0;
+          syncs.push(handle.datasync());
+        }
+        cb();
+      }, cb);
+    },
+    final(cb) {
+      Promise.all(syncs)
+        .then(() => handle.sync())
+        .then(() => handle.close())
+        .then(() => cb(), cb);
+    },
+    destroy(err, cb) {
+      Promise.allSettled(syncs)
+        .then(() => handle.close())
+        .then(
+          () => cb(err),
+          () => cb(err),
+        );
+    },
+  });
+}
+
+export async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,312 @@
+// The local S3 keeps to its data directory and to S3's limits whatever a request holds (project issue 12):
+// hostile keys and bucket names sent as raw HTTP (no client normalising them) create, read or delete
+// nothing outside the engine's own layout; a 241+ character key segment is an ordinary key; an upload
+// that ends early stores nothing and reports nothing; a SIGKILL in the middle of an upload leaves no
+// half-written object; and an s3rver-era data directory is migrated on first start.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/local-cloud.ts';
+import { rejection, startTestS3, type TestS3 } from '../support/s3-engine.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+let t: TestS3;
+
+beforeAll(async () => {
+  t = await startTestS3();
+  await t.backend.ensureBucket('sandbox');
+});
+afterAll(async () => {
+  await t?.cleanup();
+});
+
+/** Sends a request with its path exactly as given (fetch and URL would resolve "..": a raw client does not). */
+function raw(
+  method: string,
+  rawPath: string,
+  body?: string,
+  port = t.port,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: rawPath,
+        headers: body === undefined ? {} : { 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Every file below `dir`, relative. */
+async function files(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+}
+
+/** True when every file under the test root is part of the engine's own layout (index, id-named bodies). */
+async function onlyEngineFiles(): Promise<string[]> {
+  return (await files(t.root)).filter(
+    (f) =>
+      !(
+        f === path.join('s3', 'ENGINE') ||
+        f.startsWith(path.join('s3', 'index') + path.sep) ||
+        /^s3\/objects\/[0-9a-f]{2}\/[0-9a-f]{32}$/.test(f)
+      ),
+  );
+}
+
+describe('sandbox', () => {
+  const hostile = [
+    '/sandbox/../escape-1',
+    '/sandbox/../../escape-2',
+    '/sandbox/a/../../../escape-3',
+    '/sandbox/%2e%2e%2f%2e%2e%2fescape-4',
+    '/sandbox/..%2F..%2Fescape-5',
+    '/sandbox/%2E%2E/%2E%2E/escape-6',
+    '/sandbox/nul%00byte',
+    '/sandbox/..\\..\\escape-7',
+    '/sandbox//double//slash',
+    `/sandbox/long/${'s'.repeat(300)}/segment`,
+    `/sandbox/${'x'.repeat(255)}`,
+  ];
+
+  it('stores hostile keys as plain keys: nothing outside the data dir, and the process stays up', async () => {
+    const before = await files(path.dirname(t.root));
+    for (const p of hostile) {
+      const written = await raw('PUT', p, `body ${p}`);
+      expect(written.status, p).toBe(200);
+      const read = await raw('GET', p);
+      expect(read, p).toEqual({ status: 200, body: `body ${p}` });
+    }
+    // The keys are exactly what the paths encode (User Guide, "Naming Amazon S3 objects": any UTF-8).
+    // (encoding-type=url, as S3 recommends for keys with characters XML 1.0 cannot carry, such as NUL.)
+    const listed = await t.client.send(new ListObjectsV2Command({ Bucket: 'sandbox', EncodingType: 'url' }));
+    expect(listed.Contents?.map((c) => decodeURIComponent((c.Key ?? '').replace(/\+/g, ' ')))).toEqual(
+      expect.arrayContaining([
+        '../escape-1',
+        'a/../../../escape-3',
+        '../../escape-4',
+        '../../escape-5',
+        'nul\u0000byte',
+        `long/${'s'.repeat(300)}/segment`,
+        '/double//slash',
+      ]),
+    );
+    expect(await onlyEngineFiles()).toEqual([]);
+    for (const p of hostile) expect((await raw('DELETE', p)).status, p).toBe(204);
+    // Nothing appeared next to the data dir either (the parent of the test root).
+    const after = await files(path.dirname(t.root)).catch(() => before);
+    expect(
+      after.filter((f) => !f.startsWith(path.basename(t.root)) && !before.includes(f) && /escape/.test(f)),
+    ).toEqual([]);
+    expect((await raw('GET', '/sandbox/..%2F..%2Fescape-5')).status).toBe(404);
+  });
+
+  it('refuses hostile bucket names without touching the filesystem', async () => {
+    for (const p of ['/..%2F..%2Fbucket/key', '/../etc/key', '/%2e%2e/key']) {
+      const r = await raw('PUT', p, 'x');
+      expect(r.status, p).toBeGreaterThanOrEqual(400);
+      expect(r.body).toMatch(/<Code>(NoSuchBucket|InvalidBucketName|InvalidURI)<\/Code>/);
+    }
+    expect((await raw('PUT', '/..%2F..%2Fbucket')).body).toContain('<Code>InvalidBucketName</Code>');
+    expect(await onlyEngineFiles()).toEqual([]);
+  });
+
+  it('answers KeyTooLongError for keys over 1,024 bytes (ErrorResponses: KeyTooLongError)', async () => {
+    const r = await raw('PUT', `/sandbox/${'k'.repeat(1025)}`, 'x');
+    expect(r.status).toBe(400);
+    expect(r.body).toContain('<Code>KeyTooLongError</Code>');
+  });
+});
+
+describe('uploads that end early', () => {
+  /** Sends headers and part of the body, then resets the connection or half-closes it (FIN). */
+  async function abandon(headers: string, partial: string, how: 'reset' | 'end'): Promise<net.Socket> {
+    const socket = net.connect(t.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    await new Promise<void>((r) => socket.write(`${headers}\r\n${partial}`, () => r()));
+    await waitFor(async () => (await readdir(path.join(t.dir, 'tmp'))).length > 0, { timeoutMs: 5_000 });
+    if (how === 'reset') socket.resetAndDestroy();
+    else socket.end();
+    return socket;
+  }
+
+  for (const how of ['reset', 'end'] as const) {
+    it(`stores nothing and reports nothing when the client disconnects mid-body (${how})`, async () => {
+      const changes = t.changes.length;
+      const key = `early-${how}`;
+      const sockets: net.Socket[] = [];
+      sockets.push(
+        await abandon(
+          `PUT /sandbox/${key} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n`,
+          'a'.repeat(1000),
+          how,
+        ),
+      );
+      await waitFor(async () => (await readdir(path.join(t.dir, 'tmp'))).length === 0, { timeoutMs: 5_000 });
+      const chunked = `PUT /sandbox/${key}-chunked HTTP/1.1\r\nHost: x\r\nContent-Encoding: aws-chunked\r\nx-amz-decoded-content-length: 5000\r\nTransfer-Encoding: chunked\r\n`;
+      sockets.push(await abandon(chunked, `3e8\r\n${'b'.repeat(1000)}\r\n`, how));
+      // The engine notices the disconnect (even a half-close) and removes its temporary file.
+      await waitFor(async () => (await readdir(path.join(t.dir, 'tmp'))).length === 0, { timeoutMs: 5_000 });
+      for (const s of sockets) s.destroy();
+      for (const k of [key, `${key}-chunked`]) {
+        const err = await rejection(t.client.send(new HeadObjectCommand({ Bucket: 'sandbox', Key: k })));
+        expect(err.$metadata.httpStatusCode).toBe(404);
+      }
+      expect(t.changes.length).toBe(changes);
+      expect(await onlyEngineFiles()).toEqual([]);
+    });
+  }
+
+  it('answers IncompleteBody when the body is shorter than an aws-chunked decoded length', async () => {
+    const body = '5\r\nhello\r\n0\r\n\r\n';
+    const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: t.port,
+          method: 'PUT',
+          path: '/sandbox/short',
+          headers: {
+            'content-encoding': 'aws-chunked',
+            'x-amz-decoded-content-length': '10',
+            'content-length': body.length,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => {
+            text += d.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(r.status).toBe(400);
+    expect(r.body).toContain('<Code>IncompleteBody</Code>');
+    expect(
+      (await rejection(t.client.send(new HeadObjectCommand({ Bucket: 'sandbox', Key: 'short' })))).$metadata
+        .httpStatusCode,
+    ).toBe(404);
+  });
+});
+
+describe('crash safety', () => {
+  it('shows no half-written object after SIGKILL mid-upload, and keeps what was committed', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'local-s3-crash-'));
+    const start = async () => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'test/local/fixtures/s3-engine-child.ts', path.join(dir, 's3')],
+        {
+          cwd: repoRoot,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout?.on('data', (d: Buffer) => {
+          const m = /ready (\d+)/.exec(d.toString());
+          if (m) resolve(Number(m[1]));
+        });
+        child.once('exit', () => reject(new Error('engine child exited')));
+      });
+      return { child, port };
+    };
+    try {
+      const first = await start();
+      expect((await raw('PUT', '/crash/committed', 'kept', first.port)).status).toBe(200);
+      const socket = net.connect(first.port, '127.0.0.1');
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.on('error', () => {});
+      socket.write(`PUT /crash/half HTTP/1.1\r\nHost: x\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n`);
+      socket.write(Buffer.alloc(8 * 1024 * 1024, 1));
+      await waitFor(async () => (await readdir(path.join(dir, 's3', 'tmp'))).length > 0, {
+        timeoutMs: 10_000,
+      });
+      first.child.kill('SIGKILL');
+      await new Promise((r) => first.child.once('exit', r));
+      socket.destroy();
+
+      const second = await start();
+      try {
+        expect(await raw('GET', '/crash/committed', undefined, second.port)).toEqual({
+          status: 200,
+          body: 'kept',
+        });
+        expect((await raw('GET', '/crash/half', undefined, second.port)).status).toBe(404);
+        expect(await readdir(path.join(dir, 's3', 'tmp'))).toEqual([]);
+      } finally {
+        second.child.kill('SIGKILL');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('s3rver-era data directories', () => {
+  it('migrates <dataDir>/s3/<bucket>/<key>._S3rver_object files on first start', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'local-s3-legacy-'));
+    const legacy = path.join(root, 's3');
+    try {
+      // The layout s3rver 3.7's FilesystemStore writes (lib/stores/filesystem.js: getResourcePath).
+      await mkdir(path.join(legacy, 'lake', 'raw', 'dt=2026'), { recursive: true });
+      await mkdir(path.join(legacy, 'empty-bucket'), { recursive: true });
+      await writeFile(path.join(legacy, 'lake', 'raw', 'dt=2026', 'a b.json._S3rver_object'), '{"a":1}');
+      await writeFile(
+        path.join(legacy, 'lake', 'raw', 'dt=2026', 'a b.json._S3rver_metadata.json'),
+        JSON.stringify({ 'content-type': 'application/json', 'x-amz-meta-source': 'old' }),
+      );
+      await writeFile(path.join(legacy, 'lake', 'top._S3rver_object'), 'top');
+      const s = await startTestS3({ root });
+      try {
+        const got = await s.client.send(
+          new GetObjectCommand({ Bucket: 'lake', Key: 'raw/dt=2026/a b.json' }),
+        );
+        expect(await got.Body?.transformToString()).toBe('{"a":1}');
+        expect(got.ContentType).toBe('application/json');
+        expect(got.Metadata).toEqual({ source: 'old' });
+        const listed = await s.client.send(new ListObjectsV2Command({ Bucket: 'lake' }));
+        expect(listed.Contents?.map((c) => c.Key)).toEqual(['raw/dt=2026/a b.json', 'top']);
+        expect(await s.backend.listBuckets()).toEqual(['empty-bucket', 'lake']);
+      } finally {
+        await s.close();
+      }
+      expect(await readFile(path.join(root, 's3.s3rver-legacy', 'lake', 'top._S3rver_object'), 'utf8')).toBe(
+        'top',
+      );
+      // A second start uses the migrated store as is.
+      const again = await startTestS3({ root });
+      try {
+        expect((await again.client.send(new ListObjectsV2Command({ Bucket: 'lake' }))).KeyCount).toBe(2);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
