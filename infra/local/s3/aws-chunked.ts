@@ -3,6 +3,15 @@
 // checksum, e.g. `x-amz-checksum-crc32:…`). Hand-written: a small state machine, and no maintained npm
 // package decodes this framing.
 import { Transform, type TransformCallback } from 'node:stream';
+import { S3Error } from './errors.ts';
+
+/**
+ * A chunked body that is malformed or ends before its final chunk. S3 answers such an upload with
+ * 400 IncompleteBody ("You did not provide the number of bytes specified by the Content-Length HTTP
+ * header", S3 API Reference, List of error codes) and stores nothing.
+ */
+const chunkedError = (what: string) =>
+  new S3Error('IncompleteBody', `You did not provide a complete aws-chunked body (${what}).`, 400);
 
 export class AwsChunkedDecoder extends Transform {
   private state: 'size' | 'data' | 'crlf' | 'trailer' | 'done' = 'size';
@@ -20,7 +29,7 @@ export class AwsChunkedDecoder extends Transform {
         if (nl === -1) {
           this.line += chunk.toString('latin1', i);
           if (this.line.length > 64 * 1024) {
-            done(new Error('malformed aws-chunked body'));
+            done(chunkedError('malformed chunk framing'));
             return;
           }
           break;
@@ -32,7 +41,7 @@ export class AwsChunkedDecoder extends Transform {
         if (this.state === 'size') {
           const size = Number.parseInt(line.split(';')[0] ?? '', 16);
           if (!Number.isFinite(size) || size < 0) {
-            done(new Error('malformed aws-chunked body'));
+            done(chunkedError('malformed chunk framing'));
             return;
           }
           if (size === 0) this.state = 'trailer';
@@ -70,7 +79,7 @@ export class AwsChunkedDecoder extends Transform {
 
   override _flush(done: TransformCallback): void {
     // Ended before the terminating zero-length chunk: the upload is incomplete.
-    if (this.state !== 'trailer' && this.state !== 'done') done(new Error('incomplete aws-chunked body'));
+    if (this.state !== 'trailer' && this.state !== 'done') done(chunkedError('no final chunk'));
     else done();
   }
 }

@@ -233,13 +233,24 @@ function sendError(c: Ctx, err: unknown): void {
   send(c, e.status, e.headers, c.method === 'HEAD' ? undefined : body);
 }
 
+/**
+ * A decoder whose stream errors (a body cut before its final chunk) never go unhandled: the consumer
+ * (pipeline, for-await) sees them, and a decoder nobody consumes because the request already failed
+ * validation must not take the process down when the body ends early (found by test/local/fuzz.test.ts).
+ */
+function quietDecoder(): AwsChunkedDecoder {
+  const decoder = new AwsChunkedDecoder();
+  decoder.on('error', () => {});
+  return decoder;
+}
+
 async function readSmallBody(req: IncomingMessage, limit = 2 * 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
   const encoded =
     String(req.headers['content-encoding'] ?? '').includes('aws-chunked') ||
     String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
-  const source = encoded ? req.pipe(new AwsChunkedDecoder()) : req;
+  const source = encoded ? req.pipe(quietDecoder()) : req;
   for await (const chunk of source as AsyncIterable<Buffer>) {
     n += chunk.length;
     if (n > limit) throw errors.malformedXml();
@@ -342,7 +353,7 @@ function bodyInput(c: Ctx): BodyInput {
     input.expectedSize = Number(declared);
   }
   if (chunked) {
-    const decoder = new AwsChunkedDecoder();
+    const decoder = quietDecoder();
     c.req.on('error', (err) => decoder.destroy(err));
     c.req.on('aborted', () => decoder.destroy(new Error('request aborted')));
     c.req.pipe(decoder);
