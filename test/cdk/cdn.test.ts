@@ -2,10 +2,16 @@
 // environment and may CreateInvalidation on that one distribution only; CloudFront sees 404 (not 403) for
 // a missing key because it may s3:ListBucket, limited to this distribution by AWS:SourceArn, and `GET /`
 // cannot list the bucket because of a default root object. The bucket policy is also evaluated with a
-// small IAM evaluator (explicit Deny > Allow > implicit deny) over the template's own statements.
+// IAM evaluator of aws-model.ts (explicit Deny > Allow > implicit deny) over the template's own statements.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelines } from '../../pipelines/index.ts';
 import { type PipelineDefinition, ref } from '../../pipelines/types.ts';
+import {
+  evaluatePolicy,
+  type IntrinsicEnv,
+  type PolicyStatement,
+  resolve as resolveIntrinsics,
+} from './aws-model.ts';
 import {
   asArray,
   idOf,
@@ -28,33 +34,25 @@ const ACCOUNT = '111122223333';
 const distributionId = () => idOf(s, s.stack.resources.distributions.get('display')!);
 const bucketId = () => idOf(s, s.stack.resources.buckets.get('display')!);
 
-/** Resolves the intrinsics these policies use; a logical id stands for its physical name. */
-function resolve(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(resolve);
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if ('Ref' in o) {
-      if (o.Ref === 'AWS::Partition') return 'aws';
-      if (o.Ref === 'AWS::AccountId') return ACCOUNT;
-      return `physical-${String(o.Ref)}`;
-    }
-    if ('Fn::GetAtt' in o) {
-      const [id, attr] = o['Fn::GetAtt'] as [string, string];
-      if (attr === 'Arn' && s.json.Resources[id]?.Type === 'AWS::S3::Bucket')
-        return `arn:aws:s3:::physical-${id}`;
-      throw new Error(`unresolvable GetAtt ${id}.${attr}`);
-    }
-    if ('Fn::Join' in o) {
-      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
-      return parts.map((p) => String(resolve(p))).join(sep);
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
-  }
-  return v;
-}
-
-const glob = (pattern: string, value: string) =>
-  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
+/** Intrinsics resolved with fixed values: a logical id's Ref stands for its physical name. */
+const env = (): IntrinsicEnv => ({
+  accountId: ACCOUNT,
+  region: 'us-east-1',
+  partition: 'aws',
+  refs: new Proxy({}, { get: (_t, id) => `physical-${String(id)}` }),
+  attrs: new Proxy(
+    {},
+    {
+      get: (_t, key) => {
+        const [id = '', attr] = String(key).split('.');
+        return attr === 'Arn' && s.json.Resources[id]?.Type === 'AWS::S3::Bucket'
+          ? `arn:aws:s3:::physical-${id}`
+          : undefined;
+      },
+    },
+  ),
+});
+const resolve = (v: unknown) => resolveIntrinsics(v, env());
 
 interface Request {
   service: string;
@@ -63,44 +61,14 @@ interface Request {
   context: Record<string, string>;
 }
 
-function conditionHolds(
-  condition: Record<string, Record<string, unknown>> | undefined,
-  ctx: Request['context'],
-) {
-  for (const [op, tests] of Object.entries(condition ?? {})) {
-    for (const [key, expected] of Object.entries(tests)) {
-      const actual = ctx[key];
-      const values = asArray(expected).map(String);
-      if (actual === undefined) return false;
-      if (op === 'StringEquals' || op === 'Bool') {
-        if (!values.includes(actual)) return false;
-      } else if (op === 'ArnLike' || op === 'StringLike') {
-        if (!values.some((p) => glob(p, actual))) return false;
-      } else if (op === 'NumericLessThan') {
-        if (!values.some((x) => Number(actual) < Number(x))) return false;
-      } else throw new Error(`the evaluator does not know condition operator ${op}`);
-    }
-  }
-  return true;
-}
-
-/** The bucket policy's decision for a request by an AWS service principal (IAM evaluation logic). */
-function decide(statements: Statement[], req: Request): 'Allow' | 'Deny' | 'ImplicitDeny' {
-  const applies = (st: Statement) => {
-    const principal = st.Principal as { Service?: unknown; AWS?: unknown } | undefined;
-    const who =
-      asArray(principal?.AWS).includes('*') || asArray(principal?.Service).map(String).includes(req.service);
-    return (
-      who &&
-      asArray(st.Action).some((a) => glob(String(a), req.action)) &&
-      asArray(st.Resource).some((r) => glob(String(r), req.resource)) &&
-      conditionHolds(st.Condition as Record<string, Record<string, unknown>> | undefined, req.context)
-    );
-  };
-  const matching = statements.filter(applies);
-  if (matching.some((st) => st.Effect === 'Deny')) return 'Deny';
-  return matching.some((st) => st.Effect === 'Allow') ? 'Allow' : 'ImplicitDeny';
-}
+/** The bucket policy's decision for a request by an AWS service principal (aws-model.ts's IAM evaluator). */
+const decide = (statements: Statement[], req: Request) =>
+  evaluatePolicy(statements as unknown as PolicyStatement[], {
+    principal: { service: req.service },
+    action: req.action,
+    resource: req.resource,
+    context: req.context,
+  });
 
 describe('image function and its CDN', () => {
   it('gets the distribution id as CDN_DISTRIBUTION_ID', () => {
@@ -180,7 +148,7 @@ describe('missing variants are 404 through CloudFront, and the bucket stays unli
   it('still serves variants and still denies the private prefixes to CloudFront (explicit Deny wins)', () => {
     expect(decide(policy(), viaCloudFront('s3:GetObject', `${bucketArn()}/thumb/a.jpg`))).toBe('Allow');
     expect(decide(policy(), viaCloudFront('s3:GetObject', `${bucketArn()}/_rejected/a.jpg.json`))).toBe(
-      'Deny',
+      'ExplicitDeny',
     );
     // Nothing but reading and listing: no writes for CloudFront.
     expect(decide(policy(), viaCloudFront('s3:PutObject', `${bucketArn()}/thumb/a.jpg`))).toBe(

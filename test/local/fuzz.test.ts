@@ -670,8 +670,7 @@ describe(`fuzz (seed ${SEED})`, () => {
     // 501 NotImplemented is S3's documented answer for a feature the engine does not build (ACLs,
     // tagging, ...: infra/local/README.md lists them); any other 5xx is an unhandled fault.
     const errors = outcomes.filter(
-      (o) =>
-        o.status === 'timeout' || (typeof o.status === 'number' && o.status >= 500 && o.status !== 501),
+      (o) => o.status === 'timeout' || (typeof o.status === 'number' && o.status >= 500 && o.status !== 501),
     );
     expect(errors.map((o) => `${o.req.what}: ${o.status}`)).toEqual([]);
     expect(await escapedFiles()).toEqual([]);
