@@ -16,7 +16,8 @@ const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const green = (s: string) => (process.stdout.isTTY ? `\x1b[32m${s}\x1b[0m` : s);
 const yellow = (s: string) => (process.stdout.isTTY ? `\x1b[33m${s}\x1b[0m` : s);
 
-export const PHOTOS_DIR = path.resolve(REPO_ROOT, '../shared/fixtures/photos');
+/** Real photos kept in the repository (attribution in SOURCES.md there), for the example command and demo. */
+export const PHOTOS_DIR = path.resolve(REPO_ROOT, 'test/fixtures/photos');
 
 export async function writeSamples(dataDir: string): Promise<{ alarm: string; records: string }> {
   const dir = path.join(dataDir, 'samples');
@@ -42,7 +43,7 @@ export async function writeSamples(dataDir: string): Promise<{ alarm: string; re
 
 function rel(p: string): string {
   const r = path.relative(process.cwd(), p);
-  return r.startsWith('..') && !r.startsWith('../shared') ? p : r || '.';
+  return r.startsWith('..') ? p : r || '.';
 }
 
 export function startScreen(

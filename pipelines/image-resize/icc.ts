@@ -7,7 +7,7 @@
 // test/image/icc.test.ts over all 16.7M colours: nothing for libvips' own sRGB profile; for HP's and lcms'
 // sRGB profiles, the round trip through the connection space moves 0.9-3.6% of colours, all highly
 // saturated, by 1-2 levels near the gamut edge, and skipping keeps those original values. On the
-// sRGB-tagged photos in ../shared the output is identical.
+// sRGB-tagged photos in test/fixtures/photos the output is identical.
 //
 // Written by hand: the format is a tag table of big-endian numbers (ICC.1:2010 §7, §10), and no maintained
 // npm package reads a profile's colorants and tone curves (`icc` reads the header and text tags only);

@@ -2,7 +2,7 @@
 // raw pixels, smaller from larger) against the common approach of one independent sharp pipeline per
 // variant, each reading the full upload (`sharp(buf).rotate().resize(...)`), with the same output formats
 // and qualities, sharp's defaults. Timed in the same run, alternating, on every photo in
-// ../shared/fixtures/photos: once in a child process pinned to one CPU (the target row: a Lambda at 2 GB
+// test/fixtures/photos: once in a child process pinned to one CPU (the target row: a Lambda at 2 GB
 // has ~1.2 vCPU), once in this process on all cores (context). Peak RSS for the 5K JPEG is measured in
 // separate child processes (this file re-run with IMAGE_BENCH_CHILD set), so the two approaches do not
 // share a heap or libvips' caches.
@@ -16,7 +16,7 @@ import { DEFAULT_VARIANTS, type VariantSpec } from '../../pipelines/image-resize
 import { type Benchmark, type BenchResult, median } from './harness.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
-const PHOTOS = resolve(ROOT, '../shared/fixtures/photos');
+const PHOTOS = resolve(ROOT, 'test/fixtures/photos');
 const BIG = 'volna-5k.jpg';
 const LIMITS = { maxPixels: 100_000_000 };
 const ROUNDS = 3;

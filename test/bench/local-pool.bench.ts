@@ -20,7 +20,7 @@ import { startTestCloud } from '../support/local-cloud.ts';
 import type { Benchmark } from './harness.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
-const PHOTOS = resolve(ROOT, '../shared/fixtures/photos');
+const PHOTOS = resolve(ROOT, 'test/fixtures/photos');
 const UPLOADS = Number(process.env.POOL_BENCH_UPLOADS ?? 100);
 /** Idle timeout for the project's run: short, so the bench stays bounded. */
 const IDLE_MS = 2_000;

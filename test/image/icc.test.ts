@@ -1,5 +1,5 @@
 // Recognising sRGB profiles (icc.ts), and what skipping their conversion to sRGB changes: real profiles
-// (from the shared photos and libvips), the same profiles altered one field at a time, and every one of
+// (from the repository's photos and libvips), the same profiles altered one field at a time, and every one of
 // the 16.7M 8-bit colours run through libvips' conversion.
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -81,7 +81,7 @@ describe('isSrgbProfile', () => {
 });
 
 describe('skipping the conversion of sRGB-tagged input', () => {
-  it('changes no pixel of the sRGB-tagged shared photos', async () => {
+  it('changes no pixel of the sRGB-tagged photos in test/fixtures/photos', async () => {
     for (const file of ['path.jpg', 'colorfulcups.jpg']) {
       const input = photo(file);
       const decode = (ignoreIcc: boolean) =>

@@ -7,10 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Color } from 'sharp';
 
-export const PHOTOS_DIR = resolve(
-  fileURLToPath(new URL('../../', import.meta.url)),
-  '../shared/fixtures/photos',
-);
+export const PHOTOS_DIR = resolve(fileURLToPath(new URL('../fixtures/photos/', import.meta.url)));
 export const photo = (name: string): Buffer => readFileSync(resolve(PHOTOS_DIR, name));
 
 const solid = (width: number, height: number, background: Color, channels: 3 | 4 = 3) =>
@@ -41,7 +38,7 @@ export async function builtInProfile(name: 'srgb' | 'p3' | 'cmyk'): Promise<Buff
   return (await sharp(tagged).metadata()).icc!;
 }
 
-/** The ICC profile embedded in one of the shared photos. */
+/** The ICC profile embedded in one of the photos in test/fixtures/photos. */
 export async function photoProfile(name: string): Promise<Buffer> {
   return (await sharp(photo(name)).metadata()).icc!;
 }

@@ -1,4 +1,4 @@
-// Rendering with real images: the shared photos and generated images that each carry one difficulty.
+// Rendering with real images: the photos in test/fixtures/photos and generated images that each carry one difficulty.
 // Assertions read the output back with sharp: sizes, formats, pixels, frames and metadata.
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';

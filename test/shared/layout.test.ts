@@ -98,6 +98,22 @@ describe('modules', () => {
     const missing = files.filter((f) => !/^(#!.*\n)?\s*(\/\/|\/\*)/.test(readFileSync(f, 'utf8')));
     expect(missing.map((f) => relative(root, f))).toEqual([]);
   });
+
+  it('nothing refers to a place outside the repository (it is self-contained)', () => {
+    // Code, scripts and docs alike: a clone alone must test, start and demo. `../shared/` below is a
+    // sibling folder of the checkout, never part of it; machine paths (/work/...) are not either.
+    const outside = /\.\.\/shared\/(fixtures|hooks)|\/work\//;
+    const texts = [
+      ...dirs.flatMap((d) => walk(join(root, d))).filter((f) => /\.(ts|mjs|js|md|json|sh)$/.test(f)),
+      ...['README.md', 'package.json', 'cdk.json', '.ci/run', '.ci/node-bins'].map((f) => join(root, f)),
+    ].filter((f) => existsSync(f) && f !== fileURLToPath(import.meta.url));
+    const hits = texts.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (outside.test(line) ? [`${relative(root, f)}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(hits).toEqual([]);
+  });
 });
 
 function walk(dir: string): string[] {
