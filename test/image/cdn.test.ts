@@ -1,33 +1,32 @@
 // Re-uploads reach viewers: the image handler, with a CDN configured, invalidates in CloudFront exactly the
 // variants it replaced or removed, and repeats a failed invalidation on the event's retry. Real components:
-// S3 is s3rver, CloudFront is the local cloud's CloudFront emulation (infra/local/cloudfront.ts) on its own
+// S3 is the local S3 engine, CloudFront is the local cloud's CloudFront emulation (infra/local/cloudfront.ts) on its own
 // loopback server, both reached through the AWS SDK's standard endpoint variables as on the local cloud.
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
-import S3rver from 's3rver';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CloudFrontService, localDistributionId } from '../../infra/local/cloudfront.ts';
-import type { Outcome } from '../../pipelines/image-resize/pipeline.ts';
 import { VARIANT_CACHE_CONTROL } from '../../pipelines/image-resize/variants.ts';
 import { resetClients } from '../../shared/aws/client-cache.ts';
 import { invalidationPath } from '../../shared/aws/cloudfront.ts';
-import { buildS3Event } from '../../shared/events/index.ts';
+import type { TestS3 } from '../support/s3-engine.ts';
 import { photo, textNamedJpg } from './images.ts';
+import {
+  captureOutput,
+  created,
+  displayKeys,
+  type Handler,
+  lambdaContext,
+  removed,
+  startImageS3,
+  upload,
+} from './support.ts';
 
-type Handler = (event: unknown, context: Context) => Promise<{ outcomes: Outcome[] }>;
-
-let server: S3rver;
+let server: TestS3;
 let cfServer: http.Server;
 let cloudfront: CloudFrontService;
 let dir: string;
@@ -36,54 +35,6 @@ let handler: Handler;
 const savedEnv = { ...process.env };
 const DISTRIBUTION = localDistributionId('display');
 
-const context = (): Context => {
-  const end = Date.now() + 60_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'image-resize',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:image-resize',
-    memoryLimitInMB: '2048',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: '/aws/lambda/image-resize',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-};
-
-async function upload(key: string, body: Buffer): Promise<string> {
-  const res = await s3.send(new PutObjectCommand({ Bucket: 'uploads', Key: key, Body: body }));
-  return res.ETag!.replace(/"/g, '');
-}
-const created = (key: string, size: number, eTag: string) =>
-  buildS3Event({ bucket: 'uploads', key, size, eTag, eventName: 'ObjectCreated:Put' });
-const removed = (key: string) => buildS3Event({ bucket: 'uploads', key, eventName: 'ObjectRemoved:Delete' });
-
-async function displayKeys(): Promise<string[]> {
-  const res = await s3.send(new ListObjectsV2Command({ Bucket: 'display' }));
-  return (res.Contents ?? []).map((o) => o.Key!).sort();
-}
-
-/** Captures what the function writes (Powertools logs and EMF metrics) to stdout and stderr during `fn`. */
-async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const lines: string[] = [];
-  const collect = (chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  };
-  const spies = [
-    vi.spyOn(process.stdout, 'write').mockImplementation(collect),
-    vi.spyOn(process.stderr, 'write').mockImplementation(collect),
-  ];
-  try {
-    return { result: await fn(), lines };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-}
 const emf = (lines: string[]) =>
   lines
     .filter((l) => l.startsWith('{'))
@@ -92,14 +43,7 @@ const emf = (lines: string[]) =>
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'image-cdn-'));
-  server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: join(dir, 's3'),
-    configureBuckets: [{ name: 'uploads' }, { name: 'display' }],
-  });
-  const { port } = (await server.run()) as AddressInfo;
+  server = await startImageS3(dir);
   cloudfront = new CloudFrontService(
     dir,
     [{ name: 'display', description: 'variants', cdn: true }],
@@ -112,18 +56,18 @@ beforeAll(async () => {
   await new Promise<void>((r) => cfServer.listen(0, '127.0.0.1', r));
   const cfPort = (cfServer.address() as AddressInfo).port;
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+    AWS_ENDPOINT_URL: server.endpoint,
     AWS_ENDPOINT_URL_CLOUDFRONT: `http://127.0.0.1:${cfPort}`,
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER', // s3rver checks signatures against its own fixed key pair
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
     SOURCE_BUCKET: 'uploads',
     DISPLAY_BUCKET: 'display',
     CDN_DISTRIBUTION_ID: DISTRIBUTION,
     POWERTOOLS_METRICS_NAMESPACE: 'Test',
   });
   resetClients();
-  s3 = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true });
+  s3 = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true });
   handler = ((await import('../../handlers/image-resize.ts')) as { handler: Handler }).handler;
 });
 
@@ -173,17 +117,19 @@ describe('image handler with a CDN', () => {
 
   it('a first upload invalidates nothing (nothing of it can be cached)', async () => {
     const body = photo('path.jpg');
-    const eTag = await upload(key, body);
-    const { outcomes } = await handler(created(key, body.length, eTag), context());
+    const eTag = await upload(s3, key, body);
+    const { outcomes } = await handler(created(key, body.length, eTag), lambdaContext());
     expect(outcomes[0]).toMatchObject({ status: 'processed', invalidated: [] });
-    expect(await displayKeys()).toEqual(variantKeys);
+    expect(await displayKeys(s3)).toEqual(variantKeys);
     expect(cloudfront.all()).toEqual([]);
   });
 
   it('a re-upload under the same key invalidates exactly its variant paths, in one request', async () => {
     const body = photo('autumn.jpg');
-    const eTag = await upload(key, body);
-    const { result, lines } = await captureOutput(() => handler(created(key, body.length, eTag), context()));
+    const eTag = await upload(s3, key, body);
+    const { result, lines } = await captureOutput(() =>
+      handler(created(key, body.length, eTag), lambdaContext()),
+    );
     expect(result.outcomes[0]).toMatchObject({ status: 'processed', eTag, invalidated: paths });
     expect(cloudfront.all()).toEqual([
       expect.objectContaining({ distributionId: DISTRIBUTION, bucket: 'display', paths }),
@@ -196,10 +142,10 @@ describe('image handler with a CDN', () => {
 
   it('a failed invalidation is logged, counted and thrown; the retried event invalidates again', async () => {
     const body = photo('path.jpg');
-    const eTag = await upload(key, body);
+    const eTag = await upload(s3, key, body);
     cloudfront.injectFaults(1, 'AccessDenied'); // not transient: no retry within the invocation
     const first = await captureOutput(() =>
-      handler(created(key, body.length, eTag), context()).catch((e: unknown) => e),
+      handler(created(key, body.length, eTag), lambdaContext()).catch((e: unknown) => e),
     );
     expect(first.result).toBeInstanceOf(Error);
     expect((first.result as Error).name).toBe('CdnInvalidationError');
@@ -208,16 +154,18 @@ describe('image handler with a CDN', () => {
     expect(first.lines.some((l) => l.includes('"CloudFront invalidation failed"'))).toBe(true);
     expect(cloudfront.all()).toEqual([]);
     // Lambda retries the event: the variants written by the failed attempt exist, so they are invalidated.
-    const { outcomes } = await handler(created(key, body.length, eTag), context());
+    const { outcomes } = await handler(created(key, body.length, eTag), lambdaContext());
     expect(outcomes[0]).toMatchObject({ status: 'processed', invalidated: paths });
     expect(cloudfront.all().map((i) => i.paths)).toEqual([paths]);
   });
 
   it('retries a transient refusal (TooManyInvalidationsInProgress) within the invocation', async () => {
     const body = photo('autumn.jpg');
-    const eTag = await upload(key, body);
+    const eTag = await upload(s3, key, body);
     cloudfront.injectFaults(1, 'TooManyInvalidationsInProgress');
-    const { result, lines } = await captureOutput(() => handler(created(key, body.length, eTag), context()));
+    const { result, lines } = await captureOutput(() =>
+      handler(created(key, body.length, eTag), lambdaContext()),
+    );
     expect(result.outcomes[0]).toMatchObject({ status: 'processed', invalidated: paths });
     expect(cloudfront.all().map((i) => i.paths)).toEqual([paths]);
     expect(lines.some((l) => l.includes('"CloudFront invalidation failed, retrying"'))).toBe(true);
@@ -225,12 +173,12 @@ describe('image handler with a CDN', () => {
 
   it('a rejected re-upload removes and invalidates the old variants, also when its first attempt fails', async () => {
     const body = textNamedJpg();
-    const eTag = await upload(key, body);
+    const eTag = await upload(s3, key, body);
     cloudfront.injectFaults(1, 'AccessDenied');
-    await expect(handler(created(key, body.length, eTag), context())).rejects.toThrow(/AccessDenied/);
+    await expect(handler(created(key, body.length, eTag), lambdaContext())).rejects.toThrow(/AccessDenied/);
     // The failed attempt already deleted the variants; its marker remembers them for the retry.
-    expect(await displayKeys()).toEqual([`_rejected/${key}.json`]);
-    const { outcomes } = await handler(created(key, body.length, eTag), context());
+    expect(await displayKeys(s3)).toEqual([`_rejected/${key}.json`]);
+    const { outcomes } = await handler(created(key, body.length, eTag), lambdaContext());
     expect(outcomes[0]).toMatchObject({ status: 'rejected', invalidated: paths });
     expect(cloudfront.all().map((i) => i.paths)).toEqual([paths]);
     const marker = await s3.send(new GetObjectCommand({ Bucket: 'display', Key: `_rejected/${key}.json` }));
@@ -241,23 +189,23 @@ describe('image handler with a CDN', () => {
 
   it('a rejected first upload invalidates nothing', async () => {
     const body = textNamedJpg();
-    const eTag = await upload('notes/list.jpg', body);
-    const { outcomes } = await handler(created('notes/list.jpg', body.length, eTag), context());
+    const eTag = await upload(s3, 'notes/list.jpg', body);
+    const { outcomes } = await handler(created('notes/list.jpg', body.length, eTag), lambdaContext());
     expect(outcomes[0]).toMatchObject({ status: 'rejected', invalidated: [] });
     expect(cloudfront.all()).toEqual([]);
   });
 
   it('a delete invalidates the variant paths of the key, also on a retry', async () => {
     const body = photo('path.jpg');
-    const eTag = await upload(key, body);
-    await handler(created(key, body.length, eTag), context());
+    const eTag = await upload(s3, key, body);
+    await handler(created(key, body.length, eTag), lambdaContext());
     await cloudfront.clear();
     await s3.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: key }));
     cloudfront.injectFaults(1, 'AccessDenied');
-    await expect(handler(removed(key), context())).rejects.toThrow(/AccessDenied/);
+    await expect(handler(removed(key), lambdaContext())).rejects.toThrow(/AccessDenied/);
     // Deleted before the invalidation was refused.
-    expect((await displayKeys()).filter((k) => k.includes('beach'))).toEqual([]);
-    const { outcomes } = await handler(removed(key), context());
+    expect((await displayKeys(s3)).filter((k) => k.includes('beach'))).toEqual([]);
+    const { outcomes } = await handler(removed(key), lambdaContext());
     expect(outcomes[0]).toMatchObject({ status: 'removed', deleted: [], invalidated: paths });
     expect(cloudfront.all().map((i) => i.paths)).toEqual([paths]);
   });

@@ -10,21 +10,26 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadImageConfig } from '../../pipelines/image-resize/config.ts';
-import { type Outcome, processUpload } from '../../pipelines/image-resize/pipeline.ts';
+import { processUpload } from '../../pipelines/image-resize/pipeline.ts';
 import { resetClients } from '../../shared/aws/client-cache.ts';
 import { ConfigError } from '../../shared/config.ts';
-import { buildS3Event } from '../../shared/events/index.ts';
-import { startTestS3, type TestS3 } from '../support/s3-engine.ts';
+import type { TestS3 } from '../support/s3-engine.ts';
 import { alphaPng, photo, textNamedJpg } from './images.ts';
-
-type Handler = (event: unknown, context: Context) => Promise<{ outcomes: Outcome[] }>;
+import {
+  captureOutput,
+  created,
+  displayKeys,
+  type Handler,
+  lambdaContext,
+  removed,
+  startImageS3,
+  upload,
+} from './support.ts';
 
 let server: TestS3;
 let dir: string;
@@ -33,66 +38,14 @@ let s3: S3Client;
 let handler: Handler;
 const savedEnv = { ...process.env };
 
-const context = (): Context => {
-  const end = Date.now() + 60_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'image-resize',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:image-resize',
-    memoryLimitInMB: '2048',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: '/aws/lambda/image-resize',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-};
-
-async function upload(key: string, body: Buffer): Promise<string> {
-  const res = await s3.send(new PutObjectCommand({ Bucket: 'uploads', Key: key, Body: body }));
-  return res.ETag!.replace(/"/g, '');
-}
-
-const created = (key: string, size: number, eTag: string) =>
-  buildS3Event({ bucket: 'uploads', key, size, eTag, eventName: 'ObjectCreated:Put' });
-const removed = (key: string) => buildS3Event({ bucket: 'uploads', key, eventName: 'ObjectRemoved:Delete' });
-
-async function displayKeys(): Promise<string[]> {
-  const res = await s3.send(new ListObjectsV2Command({ Bucket: 'display' }));
-  return (res.Contents ?? []).map((o) => o.Key!).sort();
-}
-
 async function read(key: string) {
   const res = await s3.send(new GetObjectCommand({ Bucket: 'display', Key: key }));
   return { res, body: Buffer.from(await res.Body!.transformToByteArray()) };
 }
 
-/** Captures what the function writes (Powertools logs and EMF metrics) to stdout and stderr during `fn`. */
-async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const lines: string[] = [];
-  const collect = (chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  };
-  const spies = [
-    vi.spyOn(process.stdout, 'write').mockImplementation(collect),
-    vi.spyOn(process.stderr, 'write').mockImplementation(collect),
-  ];
-  try {
-    return { result: await fn(), lines };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'image-s3-'));
-  server = await startTestS3({ root: dir });
-  await server.backend.ensureBucket('uploads');
-  await server.backend.ensureBucket('display');
+  server = await startImageS3(dir);
   endpoint = server.endpoint;
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: endpoint,
@@ -125,13 +78,13 @@ describe('image handler', () => {
 
   it('writes the three variants with type, cache headers and source metadata', async () => {
     const body = photo('path.jpg');
-    const eTag = await upload(key, body);
-    const { outcomes } = await handler(created(key, body.length, eTag), context());
+    const eTag = await upload(s3, key, body);
+    const { outcomes } = await handler(created(key, body.length, eTag), lambdaContext());
     // No CDN configured here (CDN_DISTRIBUTION_ID unset): nothing to invalidate; see cdn.test.ts.
     expect(outcomes).toEqual([
       { status: 'processed', sourceKey: key, eTag, written: expect.any(Array), invalidated: [] },
     ]);
-    expect(await displayKeys()).toEqual(variants);
+    expect(await displayKeys(s3)).toEqual(variants);
     const expected = {
       'large/My Photos/Été/beach + sun (1).jpg': ['image/jpeg', 1600, 1000],
       'medium/My Photos/Été/beach + sun (1).webp': ['image/webp', 800, 500],
@@ -151,20 +104,22 @@ describe('image handler', () => {
 
   it('rewrites the same keys when the upload is processed again', async () => {
     const body = await alphaPng();
-    const eTag = await upload(key, body); // same key, new content
-    await handler(created(key, body.length, eTag), context());
-    expect(await displayKeys()).toEqual(variants);
+    const eTag = await upload(s3, key, body); // same key, new content
+    await handler(created(key, body.length, eTag), lambdaContext());
+    expect(await displayKeys(s3)).toEqual(variants);
     const { res } = await read(variants[0]!);
     expect(res.Metadata?.['source-etag']).toBe(eTag);
   });
 
   it('rejects a bad upload without retry: marker, metric and log, no variants left', async () => {
     const body = textNamedJpg();
-    const eTag = await upload(key, body);
-    const { result, lines } = await captureOutput(() => handler(created(key, body.length, eTag), context()));
+    const eTag = await upload(s3, key, body);
+    const { result, lines } = await captureOutput(() =>
+      handler(created(key, body.length, eTag), lambdaContext()),
+    );
     expect(result.outcomes[0]).toMatchObject({ status: 'rejected', reason: 'unsupported-format' });
     // Variants of the earlier good version would show an image that no longer exists: they are gone.
-    expect(await displayKeys()).toEqual([`_rejected/${key}.json`]);
+    expect(await displayKeys(s3)).toEqual([`_rejected/${key}.json`]);
     const marker = JSON.parse((await read(`_rejected/${key}.json`)).body.toString('utf8'));
     expect(marker).toMatchObject({
       sourceBucket: 'uploads',
@@ -185,32 +140,32 @@ describe('image handler', () => {
 
   it('a later good upload clears the rejection marker', async () => {
     const body = photo('autumn.jpg');
-    const eTag = await upload(key, body);
-    await handler(created(key, body.length, eTag), context());
-    expect(await displayKeys()).toEqual(variants);
+    const eTag = await upload(s3, key, body);
+    await handler(created(key, body.length, eTag), lambdaContext());
+    expect(await displayKeys(s3)).toEqual(variants);
   });
 
   it('removes the variants when the upload is deleted', async () => {
     await s3.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: key }));
-    const { outcomes } = await handler(removed(key), context());
+    const { outcomes } = await handler(removed(key), lambdaContext());
     expect(outcomes[0]).toMatchObject({ status: 'removed' });
-    expect(await displayKeys()).toEqual([]);
+    expect(await displayKeys(s3)).toEqual([]);
   });
 
   it('keeps variants that belong to another upload with the same name but another extension', async () => {
     const body = photo('autumn.jpg');
-    const eTag = await upload('same/name.png', body);
-    await handler(created('same/name.png', body.length, eTag), context());
-    await handler(removed('same/name.jpg'), context()); // never existed; maps to the same variant keys
-    expect(await displayKeys()).toHaveLength(3);
+    const eTag = await upload(s3, 'same/name.png', body);
+    await handler(created('same/name.png', body.length, eTag), lambdaContext());
+    await handler(removed('same/name.jpg'), lambdaContext()); // never existed; maps to the same variant keys
+    expect(await displayKeys(s3)).toHaveLength(3);
     await s3.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: 'same/name.png' }));
-    await handler(removed('same/name.png'), context());
-    expect(await displayKeys()).toEqual([]);
+    await handler(removed('same/name.png'), lambdaContext());
+    expect(await displayKeys(s3)).toEqual([]);
   });
 
   it('leaves no partial output when a write fails, and throws so Lambda retries', async () => {
     const body = photo('autumn.jpg');
-    const eTag = await upload('partial.jpg', body);
+    const eTag = await upload(s3, 'partial.jpg', body);
     const faulty = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1 });
     // Injected fault: S3 answers the large variant's PutObject with 503 every time.
     faulty.middlewareStack.add(
@@ -238,17 +193,17 @@ describe('image handler', () => {
       eTag,
     } as const;
     await expect(processUpload(change, { s3: faulty, config })).rejects.toThrow(/Service Unavailable/);
-    expect(await displayKeys()).toEqual([]);
+    expect(await displayKeys(s3)).toEqual([]);
   });
 
   it('throws when S3 is unavailable, so the event is retried and ends in the DLQ', async () => {
     const body = photo('autumn.jpg');
-    const eTag = await upload('retry.jpg', body);
+    const eTag = await upload(s3, 'retry.jpg', body);
     process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9'; // nothing listens there
     process.env.AWS_MAX_ATTEMPTS = '1';
     resetClients();
     try {
-      await expect(handler(created('retry.jpg', body.length, eTag), context())).rejects.toThrow(
+      await expect(handler(created('retry.jpg', body.length, eTag), lambdaContext())).rejects.toThrow(
         /ECONNREFUSED|Gave up/,
       );
     } finally {
@@ -257,8 +212,8 @@ describe('image handler', () => {
       resetClients();
     }
     // Once S3 is back, the retried event succeeds.
-    await handler(created('retry.jpg', body.length, eTag), context());
-    expect(await displayKeys()).toContain('large/retry.jpg');
+    await handler(created('retry.jpg', body.length, eTag), lambdaContext());
+    expect(await displayKeys(s3)).toContain('large/retry.jpg');
   });
 
   it('refuses at cold start a configuration that would write into the source bucket', async () => {
@@ -266,7 +221,7 @@ describe('image handler', () => {
     process.env.DISPLAY_BUCKET = 'uploads';
     try {
       const fresh = ((await import('../../handlers/image-resize.ts')) as { handler: Handler }).handler;
-      const err = await fresh(created('retry.jpg', 1, 'x'), context()).catch((e: unknown) => e);
+      const err = await fresh(created('retry.jpg', 1, 'x'), lambdaContext()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
       expect((err as Error).name).toBe(ConfigError.name);
       expect((err as Error).message).toMatch(/DISPLAY_BUCKET: must differ from SOURCE_BUCKET/);
