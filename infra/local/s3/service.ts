@@ -442,6 +442,20 @@ export class S3Service {
     }
   }
 
+  /** Receives one part's body (UploadPart or UploadPartCopy) and records it under the upload. */
+  private async receivePart(u: UploadRecord, partNumber: number, input: BodyInput): Promise<PartRecord> {
+    const { body, md5, checksum } = await this.receive(input, LIMITS.maxPartBytes);
+    const rec: PartRecord = {
+      id: body.id,
+      size: body.size,
+      etag: md5Hex(md5),
+      lastModified: Date.now(),
+      ...(checksum ? { checksum: checksum.value, checksumAlgorithm: checksum.algorithm } : {}),
+    };
+    await this.storePart(u, partNumber, body, rec);
+    return rec;
+  }
+
   private async storePart(u: UploadRecord, n: number, body: PendingBody, rec: PartRecord): Promise<void> {
     await this.locks.run(`part\u0000${u.uploadId}\u0000${n}`, async () => {
       if (!(await this.store.getUpload(u.uploadId))) {
@@ -464,16 +478,7 @@ export class S3Service {
   ): Promise<PartRecord> {
     this.checkPartNumber(partNumber);
     const u = await this.upload(bucket, key, uploadId);
-    const { body, md5, checksum } = await this.receive(input, LIMITS.maxPartBytes);
-    const rec: PartRecord = {
-      id: body.id,
-      size: body.size,
-      etag: md5Hex(md5),
-      lastModified: Date.now(),
-      ...(checksum ? { checksum: checksum.value, checksumAlgorithm: checksum.algorithm } : {}),
-    };
-    await this.storePart(u, partNumber, body, rec);
-    return rec;
+    return this.receivePart(u, partNumber, input);
   }
 
   async uploadPartCopy(
@@ -509,19 +514,11 @@ export class S3Service {
       }
       const size = range ? range.end - range.start + 1 : source.rec.size;
       const alg = u.checksumAlgorithm;
-      const { body, md5, checksum } = await this.receive(
-        { body: source.open(range), expectedSize: size, ...(alg ? { checksum: { algorithm: alg } } : {}) },
-        LIMITS.maxPartBytes,
-      );
-      const rec: PartRecord = {
-        id: body.id,
-        size: body.size,
-        etag: md5Hex(md5),
-        lastModified: Date.now(),
-        ...(checksum ? { checksum: checksum.value, checksumAlgorithm: checksum.algorithm } : {}),
-      };
-      await this.storePart(u, partNumber, body, rec);
-      return rec;
+      return await this.receivePart(u, partNumber, {
+        body: source.open(range),
+        expectedSize: size,
+        ...(alg ? { checksum: { algorithm: alg } } : {}),
+      });
     } finally {
       await source.close().catch(() => {});
     }
