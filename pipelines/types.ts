@@ -3,14 +3,7 @@
 // function code and both runtimes can import it freely.
 
 /** A reference to a resource declared by some pipeline, by its logical name. */
-export type ResourceRef =
-  | { kind: 'bucket'; name: string }
-  | { kind: 'table'; name: string }
-  | { kind: 'topic'; name: string }
-  | { kind: 'stream'; name: string }
-  | { kind: 'secret'; name: string }
-  /** The CDN (CloudFront distribution) in front of the bucket `name`, which must declare `cdn: true`. */
-  | { kind: 'cdn'; name: string };
+export type ResourceRef = { [K in ResourceKind]: { kind: K; name: string } }[ResourceKind];
 
 export const ref = {
   bucket: (name: string): ResourceRef => ({ kind: 'bucket', name }),
@@ -63,6 +56,23 @@ export interface SecretSpec {
   description: string;
   /** Environment variable that supplies the value on the local cloud instead of the secret. */
   localEnv: string;
+  /**
+   * What the local cloud supplies when `localEnv` is unset: `webhook-sink` = the URL of its built-in webhook
+   * sink (`/_local/webhooks`, which records what is posted); unset = the function gets an empty value.
+   */
+  localFallback?: 'webhook-sink';
+}
+
+/**
+ * The CDN (CloudFront distribution) in front of a bucket that declares `cdn: true`. Not declared on its own:
+ * each runtime derives it from the bucket (pipelines/validate.ts), and `ref.cdn(bucket)` names it.
+ */
+export interface CdnSpec {
+  /** The bucket's name. */
+  name: string;
+  description: string;
+  /** The bucket's `cdnPrivatePrefixes`. */
+  privatePrefixes: string[];
 }
 
 /** An Amazon Data Firehose delivery stream to S3 with a Lambda transform. */
@@ -84,6 +94,17 @@ export interface DeliveryStreamSpec {
   processor: string;
 }
 
+/** Every resource kind and its spec: a new kind is a new entry here, plus one plug-in file per runtime. */
+export interface ResourceSpecs {
+  bucket: BucketSpec;
+  cdn: CdnSpec;
+  topic: TopicSpec;
+  table: TableSpec;
+  secret: SecretSpec;
+  stream: DeliveryStreamSpec;
+}
+export type ResourceKind = keyof ResourceSpecs;
+
 export type S3EventName = 's3:ObjectCreated:*' | 's3:ObjectRemoved:*';
 
 export type Trigger =
@@ -96,6 +117,9 @@ export type Trigger =
   | { kind: 'sns'; topic: string }
   /** Invoked synchronously by Firehose as the stream's data-transformation processor. */
   | { kind: 'firehose-transform'; stream: string };
+export type TriggerKind = Trigger['kind'];
+/** The trigger of kind K. */
+export type TriggerOf<K extends TriggerKind> = Extract<Trigger, { kind: K }>;
 
 /** `invalidate` applies to a `cdn` ref only: cloudfront:CreateInvalidation on that distribution alone. */
 export type AccessMode = 'read' | 'write' | 'readwrite' | 'publish' | 'invalidate';
@@ -148,6 +172,28 @@ export interface LocalHints {
    * waiting for a core.
    */
   cpuBound?: boolean;
+  /**
+   * A sample input for this function's trigger, used by the start screen's copy-paste commands and by
+   * `npm run demo` (each trigger kind's local plug-in decides how to send it: an S3 upload, an SNS publish,
+   * Firehose records).
+   */
+  sample?: LocalSample;
+}
+
+export interface LocalSample {
+  /** File name of the sample, written under `<dataDir>/samples/` (or, for `file`, its base name). */
+  name: string;
+  /** A file of the repository to send as is (repository-relative path), e.g. a photo. */
+  file?: string;
+  /** Content made at start (a fresh timestamp), when there is no `file`. */
+  content?: () => string;
+  /** SNS: the subject to publish with. S3: the key to upload to (default: `name` under the filter prefix). */
+  subject?: string;
+  key?: string;
+  /** Firehose: how many records the demo sends, cycling through the sample's lines (default: its lines). */
+  records?: number;
+  /** Extra commands for the start screen (`{sample}` is replaced by the sample's path). */
+  commands?: string[];
 }
 
 export interface PipelineDefinition {

@@ -35,6 +35,7 @@ import type {
   ResourceRef,
   S3EventName,
 } from '../../pipelines/types.ts';
+import { validateDefinitions } from '../../pipelines/validate.ts';
 import { addOperationalAlarms } from './alarms.ts';
 import { type BuiltFunction, buildFunction, pascal } from './functions.ts';
 import { acknowledgeFindings } from './nag.ts';
@@ -108,16 +109,7 @@ export class EventPipelinesStack extends Stack {
     const all = <K extends keyof Resources>(key: K): Array<NonNullable<Resources[K]>[number]> =>
       pipelines.flatMap((p) => (p.resources[key] ?? []) as Array<NonNullable<Resources[K]>[number]>);
 
-    for (const key of ['buckets', 'topics', 'tables', 'secrets', 'streams'] as const) {
-      assertUnique(
-        key.slice(0, -1),
-        all(key).map((r) => r.name),
-      );
-    }
-    assertUnique(
-      'function',
-      pipelines.flatMap((p) => p.functions.map((f) => f.id)),
-    );
+    validateDefinitions(pipelines);
     for (const spec of all('buckets')) this.addBucket(spec, res, settings);
     const unknownCdn = Object.keys(settings.cdnDomains).filter((b) => !res.distributions.has(b));
     if (unknownCdn.length)
@@ -542,12 +534,6 @@ function need<T>(map: Map<string, T>, name: string, where: string): T {
   const v = map.get(name);
   if (v === undefined) throw new Error(`${where}: no pipeline declares "${name}"`);
   return v;
-}
-
-/** Fails on a logical name declared twice, before constructs with clashing ids are created. */
-function assertUnique(kind: string, names: string[]): void {
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup !== undefined) throw new Error(`two pipelines declare a ${kind} named "${dup}"`);
 }
 
 const attrType = (t: 'S' | 'N') =>

@@ -1,5 +1,6 @@
 // Alarm pipeline definition: CloudWatch alarms publish to the `alarms` topic; the function formats
 // each message and posts it to Slack, deduplicated by SNS MessageId. Read by infra/cdk and infra/local.
+import { buildAlarmMessage } from '../../shared/events/builders.ts';
 import { type PipelineDefinition, ref } from '../types.ts';
 
 export const alarmToSlack: PipelineDefinition = {
@@ -21,6 +22,8 @@ export const alarmToSlack: PipelineDefinition = {
         name: 'slack-webhook',
         description: 'Slack incoming-webhook URL (a secret: it is the credential)',
         localEnv: 'SLACK_WEBHOOK_URL',
+        // Unset locally: posts go to the local cloud's webhook sink (GET /_local/slack shows them).
+        localFallback: 'webhook-sink',
       },
     ],
   },
@@ -51,6 +54,15 @@ export const alarmToSlack: PipelineDefinition = {
         { resource: ref.secret('slack-webhook'), mode: 'read' },
         { resource: ref.table('idempotency'), mode: 'readwrite' },
       ],
+      local: {
+        // What CloudWatch publishes when an alarm fires (the start screen's `aws sns publish`, the demo).
+        sample: {
+          name: 'alarm.json',
+          subject: 'ALARM: "checkout-latency-p99" in US East (N. Virginia)',
+          content: () =>
+            `${JSON.stringify(buildAlarmMessage({ name: 'checkout-latency-p99', state: 'ALARM' }), null, 2)}\n`,
+        },
+      },
     },
   ],
 };

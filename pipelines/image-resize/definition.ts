@@ -48,7 +48,15 @@ export const imageResize: PipelineDefinition = {
       ],
       nodeModules: ['sharp'],
       // Decode and encode keep a core busy; locally, one worker per core (infra/local/README.md).
-      local: { cpuBound: true },
+      local: {
+        cpuBound: true,
+        // A real photo (attribution in test/fixtures/photos/SOURCES.md), under a key with spaces.
+        sample: {
+          name: 'autumn.jpg',
+          file: 'test/fixtures/photos/autumn.jpg',
+          key: 'My Photos/autumn leaves.jpg',
+        },
+      },
     },
   ],
 };

@@ -48,6 +48,29 @@ export const streamEtl: PipelineDefinition = {
       // their defaults: MAX_RESPONSE_BYTES (6 MiB), MAX_EVENT_BYTES (350,000); see the pipeline README.
       environment: { DROP_TYPES: 'heartbeat' },
       access: [],
+      local: {
+        // Producer records of four types (heartbeats are dropped by DROP_TYPES); the demo sends 1,000.
+        sample: {
+          name: 'records.ndjson',
+          records: 1000,
+          content: () => {
+            const now = Date.now();
+            const types = ['page.view', 'click', 'order.created', 'heartbeat'];
+            const lines = types.flatMap((_, round) =>
+              types.map((type, i) =>
+                JSON.stringify({
+                  source: 'sample',
+                  type,
+                  time: new Date(now + (round * 4 + i) * 1000).toISOString(),
+                  data: { i: round * 4 + i },
+                }),
+              ),
+            );
+            return `${lines.join('\n')}\n`;
+          },
+          commands: ['npm run produce -- {sample}'],
+        },
+      },
     },
     {
       id: 'stream-loader',

@@ -109,7 +109,7 @@ describe('image function and its CDN', () => {
     ).toThrow(/mode invalidate does not apply to a bucket/);
     expect(() =>
       synth({ bundle: false, pipelines: withAccess([{ resource: ref.cdn('uploads'), mode: 'invalidate' }]) }),
-    ).toThrow(/no pipeline declares "uploads"/);
+    ).toThrow(/access\[0\]: no pipeline declares cdn "uploads"/);
   }, 120_000); // two syntheses
 });
 

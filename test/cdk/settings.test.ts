@@ -163,7 +163,7 @@ describe('generic mapping of definitions', () => {
       functions: [{ ...extra.functions[0]!, access: [{ resource: ref.bucket('nowhere'), mode: 'read' }] }],
     };
     expect(() => synth({ bundle: false, pipelines: [...pipelines, broken] })).toThrow(
-      /access of fanout.*"nowhere"/,
+      /functions.fanout.access\[0\]: no pipeline declares bucket "nowhere"/,
     );
     const dup: PipelineDefinition = {
       ...extra,

@@ -111,11 +111,13 @@ describe('pipeline definitions', () => {
       collectResources([
         withFunction({ trigger: { kind: 's3', bucket: 'nowhere', events: ['s3:ObjectCreated:*'] } }),
       ]),
-    ).toThrow(/function "capture-s3" is triggered by bucket "nowhere", which no pipeline declares/);
+    ).toThrow(/pipeline local-test: functions.capture-s3.trigger: no pipeline declares bucket "nowhere"/);
     expect(() =>
       collectResources([withFunction({ environment: { T: { kind: 'table', name: 'ghost' } } })]),
-    ).toThrow(/refers to table "ghost"/);
-    expect(() => collectResources([testPipeline, testPipeline])).toThrow(/declared twice/);
+    ).toThrow(/functions.capture-s3.environment.T: no pipeline declares table "ghost"/);
+    expect(() => collectResources([testPipeline, { ...testPipeline, name: 'again' }])).toThrow(
+      /pipeline again: resources.buckets: a bucket named "inbox" is also declared by local-test/,
+    );
   });
 
   it('resolves environment refs as the CDK app does, and secrets to their local variable', () => {
