@@ -188,3 +188,22 @@ export function partitionType(type: string): string {
   typeCache.set(type, safe);
   return safe;
 }
+
+/**
+ * A time as records carry it (ISO-8601 with seconds and a zone, or epoch milliseconds) normalised to the
+ * table's form (ISO-8601 UTC with milliseconds), or the reason it is not one. Readers of the table (the
+ * events API's `from`/`to`) use it, so that a query's bounds and the stored times are the same text.
+ */
+export function normaliseTime(
+  value: string | number,
+): { ok: true; time: string } | { ok: false; reason: string } {
+  const parsed = TimeSchema.safeParse(
+    typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value,
+  );
+  if (!parsed.success) return { ok: false, reason: parsed.error.issues[0]!.message };
+  const ms = typeof parsed.data === 'number' ? parsed.data : Date.parse(parsed.data);
+  if (!(ms >= EPOCH_MS_RANGE.min && ms <= EPOCH_MS_RANGE.max)) {
+    return { ok: false, reason: 'is outside years 0000-9999 in UTC' };
+  }
+  return { ok: true, time: new Date(ms).toISOString() };
+}

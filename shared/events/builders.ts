@@ -4,6 +4,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type AlarmKind, type AlarmState, type CloudWatchAlarmMessage, REGION_CODES } from './alarm.ts';
 import type { FirehoseTransformEvent } from './firehose.ts';
+import type { HttpApiEvent, HttpAuthorizerEvent } from './http.ts';
 import { encodeS3Key, type S3Event, type S3EventRecord, s3EventAction } from './s3.ts';
 import type { SnsEvent, SnsRecord } from './sns.ts';
 
@@ -263,4 +264,119 @@ export function buildFirehoseTransformEvent(o: FirehoseEventOptions): FirehoseTr
 /** Firehose record ids are long decimal strings; this makes unique ones of the same form. */
 export function firehoseRecordId(time: number, index: number): string {
   return `4964${String(time).padStart(16, '0')}${String(index).padStart(8, '0')}0000000000000000000000`;
+}
+
+export interface HttpApiEventOptions {
+  method: string;
+  /** The path as requested, e.g. `/events`. */
+  path: string;
+  /** The raw query string without `?`, as sent (percent-encoded). */
+  rawQueryString?: string;
+  headers?: Record<string, string>;
+  /** Text, or bytes (then base64-encoded, `isBase64Encoded: true`). */
+  body?: string | Uint8Array;
+  /** The matched route, e.g. `GET /events`; default `$default`. */
+  routeKey?: string;
+  apiId?: string;
+  stage?: string;
+  sourceIp?: string;
+  /** What the Lambda authorizer returned as `context`. */
+  authorizerContext?: Record<string, unknown>;
+  pathParameters?: Record<string, string>;
+  time?: Date;
+}
+
+/** API Gateway's `requestContext` (HTTP API, payload format 2.0). */
+function httpRequestContext(o: HttpApiEventOptions) {
+  const headers = lowerCaseHeaders(o.headers ?? {});
+  const time = o.time ?? new Date();
+  const apiId = o.apiId ?? 'localapi01';
+  const domainName = headers.host ?? `${apiId}.execute-api.us-east-1.amazonaws.com`;
+  return {
+    accountId: ACCOUNT,
+    apiId,
+    domainName,
+    domainPrefix: domainName.split('.')[0]!,
+    http: {
+      method: o.method.toUpperCase() as 'GET',
+      path: o.path,
+      protocol: 'HTTP/1.1',
+      sourceIp: o.sourceIp ?? '127.0.0.1',
+      userAgent: headers['user-agent'] ?? '',
+    },
+    requestId: `${randomBytes(6).toString('base64url')}=`,
+    routeKey: o.routeKey ?? '$default',
+    stage: o.stage ?? '$default',
+    time: apiGatewayTime(time),
+    timeEpoch: time.getTime(),
+    ...(o.authorizerContext ? { authorizer: { lambda: o.authorizerContext } } : {}),
+  };
+}
+
+/**
+ * The event an HTTP API route's function receives (payload format 2.0), built as API Gateway builds it:
+ * headers lower-cased and repeated values joined with commas, `cookies` split out of `Cookie`, query
+ * parameters decoded and repeated ones joined with commas, text bodies as is and others base64-encoded.
+ */
+export function buildHttpApiEvent(o: HttpApiEventOptions): HttpApiEvent {
+  const headers = lowerCaseHeaders(o.headers ?? {});
+  const cookies = headers.cookie?.split(/;\s*/).filter(Boolean);
+  delete headers.cookie;
+  const query: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(o.rawQueryString ?? ''))
+    query[k] = k in query ? `${query[k]},${v}` : v;
+  const binary = o.body instanceof Uint8Array;
+  return {
+    version: '2.0',
+    routeKey: o.routeKey ?? '$default',
+    rawPath: o.path,
+    rawQueryString: o.rawQueryString ?? '',
+    ...(cookies?.length ? { cookies } : {}),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    requestContext: httpRequestContext(o),
+    ...(o.body !== undefined
+      ? { body: binary ? Buffer.from(o.body as Uint8Array).toString('base64') : (o.body as string) }
+      : {}),
+    ...(o.pathParameters ? { pathParameters: o.pathParameters } : {}),
+    isBase64Encoded: binary,
+  };
+}
+
+/** The event a REQUEST Lambda authorizer receives for the same request (payload format 2.0). */
+export function buildHttpAuthorizerEvent(
+  o: HttpApiEventOptions & { identitySource?: string[] },
+): HttpAuthorizerEvent {
+  const e = buildHttpApiEvent(o);
+  const context = httpRequestContext({ ...o, authorizerContext: undefined });
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: `arn:aws:execute-api:us-east-1:${ACCOUNT}:${context.apiId}/${context.stage}/${o.method.toUpperCase()}${o.path}`,
+    identitySource: o.identitySource ?? [],
+    routeKey: e.routeKey,
+    rawPath: e.rawPath,
+    rawQueryString: e.rawQueryString,
+    ...(e.cookies ? { cookies: e.cookies } : {}),
+    headers: e.headers,
+    ...(e.queryStringParameters ? { queryStringParameters: e.queryStringParameters } : {}),
+    requestContext: context,
+    ...(e.pathParameters ? { pathParameters: e.pathParameters } : {}),
+  };
+}
+
+function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    const name = k.toLowerCase();
+    out[name] = name in out ? `${out[name]},${v}` : v;
+  }
+  return out;
+}
+
+/** `12/Mar/2020:19:03:58 +0000`, API Gateway's `requestContext.time`. */
+function apiGatewayTime(d: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }

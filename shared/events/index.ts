@@ -4,5 +4,6 @@ export * from './alarm.ts';
 export * from './builders.ts';
 export * from './errors.ts';
 export * from './firehose.ts';
+export * from './http.ts';
 export * from './s3.ts';
 export * from './sns.ts';

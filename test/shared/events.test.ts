@@ -8,8 +8,12 @@ import { render } from '../../pipelines/alarm-to-slack/notifier.ts';
 import {
   alarmKind,
   alarmRegionCode,
+  authorizerContext,
+  bodyText,
   buildAlarmMessage,
   buildFirehoseTransformEvent,
+  buildHttpApiEvent,
+  buildHttpAuthorizerEvent,
   buildS3Event,
   buildSnsEvent,
   CloudWatchAlarmMessageSchema,
@@ -19,6 +23,9 @@ import {
   encodeS3Key,
   FirehoseTransformEventSchema,
   FirehoseTransformResponseSchema,
+  HttpApiEventSchema,
+  HttpAuthorizerEventSchema,
+  header,
   parseAlarmMessage,
   parseEvent,
   REGION_CODES,
@@ -39,6 +46,9 @@ function schemaFor(name: string): { schema: z.ZodType; label: string } {
   if (name.startsWith('s3-')) return { schema: S3EventSchema, label: 'S3 event' };
   if (name.startsWith('sns-')) return { schema: SnsEventSchema, label: 'SNS event' };
   if (name.startsWith('firehose-')) return { schema: FirehoseTransformEventSchema, label: 'Firehose event' };
+  if (name.startsWith('http-')) return { schema: HttpApiEventSchema, label: 'HTTP API event' };
+  if (name.startsWith('httpauthorizer-'))
+    return { schema: HttpAuthorizerEventSchema, label: 'HTTP API authorizer event' };
   throw new Error(`no schema for fixture ${name}`);
 }
 
@@ -50,6 +60,8 @@ const corruptions: Record<string, { missing: string[]; wrongType: string[] }> = 
     missing: ['records', '0', 'recordId'],
     wrongType: ['records', '0', 'approximateArrivalTimestamp'],
   },
+  http: { missing: ['requestContext', 'http', 'method'], wrongType: ['rawPath'] },
+  httpauthorizer: { missing: ['routeArn'], wrongType: ['requestContext', 'routeKey'] },
 };
 
 function mutate(
@@ -245,6 +257,54 @@ describe('builders', () => {
     const parsed = parseEvent(FirehoseTransformEventSchema, firehose, 'Firehose event');
     expect(new Set(parsed.records.map((r) => r.recordId)).size).toBe(2);
     expect(Buffer.from(parsed.records[1]!.data, 'base64')).toEqual(Buffer.from([0xff]));
+  });
+
+  it('build HTTP API events as API Gateway does (payload format 2.0)', () => {
+    const e = parseEvent(
+      HttpApiEventSchema,
+      buildHttpApiEvent({
+        method: 'post',
+        path: '/events',
+        rawQueryString: 'a=1&a=2&b=%20x',
+        headers: { 'Content-Type': 'application/json', Cookie: 'c1=1; c2=2', 'X-Twice': 'one' },
+        body: Buffer.from([0xff, 0x00]),
+        routeKey: 'POST /events',
+        authorizerContext: { scopes: 'write' },
+      }),
+      'HTTP API event',
+    );
+    // "Duplicate query strings are combined with commas"; cookies move to `cookies`; header names lower-case.
+    expect(e.queryStringParameters).toEqual({ a: '1,2', b: ' x' });
+    expect(e.cookies).toEqual(['c1=1', 'c2=2']);
+    expect(e.headers).toEqual({ 'content-type': 'application/json', 'x-twice': 'one' });
+    expect(header(e, 'Content-Type')).toBe('application/json');
+    expect(e.isBase64Encoded).toBe(true);
+    expect(Buffer.from(e.body!, 'base64')).toEqual(Buffer.from([0xff, 0x00]));
+    expect(e.requestContext.http.method).toBe('POST');
+    expect(authorizerContext(e)).toEqual({ scopes: 'write' });
+    // The captured sample's keys are all present in what the builder makes.
+    const sample = fixture('http-lambda-authorizer.json') as Record<string, unknown>;
+    expect(Object.keys(e).sort()).toEqual(expect.arrayContaining(Object.keys(sample).sort()));
+    const auth = parseEvent(
+      HttpAuthorizerEventSchema,
+      buildHttpAuthorizerEvent({
+        method: 'GET',
+        path: '/events',
+        headers: { authorization: 'Bearer k' },
+        identitySource: ['Bearer k'],
+      }),
+      'HTTP API authorizer event',
+    );
+    expect(auth.routeArn).toMatch(
+      /^arn:aws:execute-api:us-east-1:000000000000:[^/]+\/\$default\/GET\/events$/,
+    );
+    expect(bodyText({ body: 'plain', isBase64Encoded: false })).toBe('plain');
+  });
+
+  it('reads a captured authorizer-backed event whose authorizer context is null', () => {
+    const e = parseEvent(HttpApiEventSchema, fixture('http-lambda-authorizer.json'), 'HTTP API event');
+    expect(authorizerContext(e)).toEqual({});
+    expect(header(e, 'Authorization')).toBe('Bearer foo');
   });
 
   it('validates a Firehose response and rejects an unknown result', () => {

@@ -1,0 +1,22 @@
+// Lambda entry point of POST /events: validates the event(s) and sends them to the `events` delivery
+// stream with the stream pipeline's producer (pipelines/events-api/ingest.ts).
+import type { Context } from 'aws-lambda';
+import { loadIngestConfig } from '../pipelines/events-api/config.ts';
+import { handleIngest } from '../pipelines/events-api/routes.ts';
+import { putRecords } from '../pipelines/stream-etl/producer.ts';
+import { HttpApiEventSchema, type HttpResult, parseEvent } from '../shared/events/index.ts';
+import { createLogger } from '../shared/logger.ts';
+
+const config = loadIngestConfig();
+const logger = createLogger('events-ingest');
+
+export async function handler(event: unknown, context: Context): Promise<HttpResult> {
+  logger.addContext(context);
+  const request = parseEvent(HttpApiEventSchema, event, 'HTTP API event');
+  // Within API Gateway's 30 s: a few quick rounds, then what is still failing is answered as failed.
+  const result = await handleIngest(request, (events) =>
+    putRecords(events.map((e) => ({ ...e })), { streamName: config.EVENTS_STREAM, maxAttempts: 4, maxDelayMs: 1_000 }),
+  );
+  logger.info('ingest', { status: result.statusCode });
+  return result;
+}

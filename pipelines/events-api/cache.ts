@@ -1,0 +1,177 @@
+// Cache-aside for the events API's reads, in Valkey (ElastiCache Serverless on AWS, valkey-server or
+// redis-server locally), with freshness as a contract rather than a TTL guess:
+// - The loader, after its writes for an object are acknowledged by DynamoDB, bumps a generation counter per
+//   (source, UTC day) it wrote and per source (`bumpGenerations`).
+// - A cached page's key holds the generations of every day its range covers (or of its source, for the
+//   latest-N read), read in the same round trip as nothing else: one MGET. A bump therefore changes the key
+//   of every page that could contain the new events, including backfills with old timestamps, and the
+//   stale entry is simply never read again (it expires by TTL).
+// - Pages filled into the cache come from strongly consistent reads, so a page read after a bump sees
+//   everything written before the bump.
+// Freshness bound: once the loader's invocation has finished, no query answers without its events, unless
+// the loader could not reach the cache (then it logs it and counts `CacheErrors`), in which case entries
+// expire after `ttlSeconds` (60 s by default). A cache that is down or slow is skipped: the read goes to
+// DynamoDB, with a log line and a `CacheErrors` metric, never an error to the caller.
+import { createHash } from 'node:crypto';
+import { Valkey } from 'iovalkey';
+
+/** Ranges longer than this many days are not cached (their key would need too many generations). */
+export const MAX_CACHED_DAYS = 31;
+
+export interface CacheOptions {
+  /** `redis://host:port` or `rediss://host:port` (TLS, as ElastiCache Serverless requires). */
+  url: string;
+  /** Fallback expiry of every entry; bounds staleness only when a bump was lost. Default 60. */
+  ttlSeconds?: number;
+  /** Per command; a slower cache is treated as down for that request. Default 150 ms. */
+  commandTimeoutMs?: number;
+  /**
+   * How long a request waits for the connection when there is none yet (a cold start); after a failed
+   * wait, requests do not wait again for 5 s (they go straight to DynamoDB). Default 500 ms.
+   */
+  connectWaitMs?: number;
+  /** Called on every cache failure (log + metric); the operation then behaves as a miss / no-op. */
+  onError?: (operation: string, error: unknown) => void;
+}
+
+/** The UTC days (`YYYY-MM-DD`) a half-open range [from, to) covers, or undefined past MAX_CACHED_DAYS. */
+export function daysCovered(from: string, to: string): string[] | undefined {
+  const days: string[] = [];
+  const last = new Date(Date.parse(to) - 1).toISOString().slice(0, 10);
+  for (let d = from.slice(0, 10); d <= last; d = nextDay(d)) {
+    days.push(d);
+    if (days.length > MAX_CACHED_DAYS) return undefined;
+  }
+  return days;
+}
+
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Generations expire after two quiet days: a reset counter makes keys no live entry uses (entries live
+ * `ttlSeconds`), so nothing stale can be read, and the cache does not keep one key per day forever.
+ */
+const GENERATION_TTL_SECONDS = 2 * 86_400;
+
+const dayKey = (source: string, day: string) => `gen:{${source}}:${day}`;
+const sourceKey = (source: string) => `gen:{${source}}`;
+
+export class QueryCache {
+  private readonly client: Valkey;
+  private readonly ttlSeconds: number;
+  private readonly onError: (operation: string, error: unknown) => void;
+  private readonly connectWaitMs: number;
+  /** Until when a request does not wait for a connection (the last wait failed). */
+  private noWaitUntil = 0;
+
+  constructor(opts: CacheOptions) {
+    this.ttlSeconds = opts.ttlSeconds ?? 60;
+    this.onError = opts.onError ?? (() => {});
+    this.connectWaitMs = opts.connectWaitMs ?? 500;
+    this.client = new Valkey(opts.url, {
+      // Fail fast instead of queueing while disconnected: a request must not wait for the cache.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: opts.commandTimeoutMs ?? 150,
+      connectTimeout: 1_000,
+      lazyConnect: false,
+      // Keep trying to reconnect in the background, at most every 2 s.
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    });
+    // Connection errors surface per command (as a miss); without a listener they would be printed raw.
+    this.client.on('error', () => {});
+  }
+
+  /**
+   * The page for `identity` from the cache, or `load()`'s result, stored for the next reader. `scope` is
+   * what the page covers: a source and the days of its range, or the whole source (latest-N reads).
+   */
+  async read<T>(
+    identity: unknown,
+    scope: { source: string; days?: string[] },
+    load: () => Promise<T>,
+  ): Promise<{ value: T; hit: boolean }> {
+    const genKeys = scope.days ? scope.days.map((d) => dayKey(scope.source, d)) : [sourceKey(scope.source)];
+    let key: string | undefined;
+    try {
+      await this.connected();
+      const gens = await this.client.mget(...genKeys);
+      key = `q:{${scope.source}}:${createHash('sha256')
+        .update(JSON.stringify([identity, gens]))
+        .digest('base64url')}`;
+      const cached = await this.client.get(key);
+      if (cached !== null) return { value: JSON.parse(cached) as T, hit: true };
+    } catch (err) {
+      this.onError('read', err);
+      key = undefined;
+    }
+    const value = await load();
+    if (key) {
+      await this.client.set(key, JSON.stringify(value), 'EX', this.ttlSeconds).catch((err: unknown) => {
+        this.onError('write', err);
+      });
+    }
+    return { value, hit: false };
+  }
+
+  /**
+   * After writing events: bump the generation of every (source, day) written and of each source, so that
+   * no cached page that could hold them is read again. One pipelined round trip. Resolves false (after
+   * reporting) if the cache could not be reached.
+   */
+  async bumpGenerations(written: Iterable<{ source: string; day: string }>): Promise<boolean> {
+    const pipeline = this.client.pipeline();
+    const sources = new Set<string>();
+    const seen = new Set<string>();
+    for (const { source, day } of written) {
+      const k = dayKey(source, day);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      sources.add(source);
+      pipeline.incr(k).expire(k, GENERATION_TTL_SECONDS);
+    }
+    for (const s of sources) pipeline.incr(sourceKey(s)).expire(sourceKey(s), GENERATION_TTL_SECONDS);
+    if (!seen.size) return true;
+    try {
+      await this.connected();
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([err]) => err);
+      if (failed) throw failed[0];
+      return true;
+    } catch (err) {
+      this.onError('bump', err);
+      return false;
+    }
+  }
+
+  /** Resolves once connected, waiting at most connectWaitMs; rejects (a miss) otherwise. */
+  private async connected(): Promise<void> {
+    if (this.client.status === 'ready') return;
+    if (Date.now() < this.noWaitUntil) throw new Error(`cache not connected (${this.client.status})`);
+    let timer: NodeJS.Timeout | undefined;
+    let onReady: (() => void) | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        onReady = resolve;
+        this.client.once('ready', onReady);
+        timer = setTimeout(
+          () =>
+            reject(new Error(`cache not connected after ${this.connectWaitMs} ms (${this.client.status})`)),
+          this.connectWaitMs,
+        );
+      });
+    } catch (err) {
+      this.noWaitUntil = Date.now() + 5_000;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      if (onReady) this.client.off('ready', onReady);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+}
