@@ -18,7 +18,7 @@ import { CloudFrontService } from './cloudfront.ts';
 import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
 import { DeadLetterStore } from './dlq.ts';
 import { startDynamo } from './dynamodb.ts';
-import { FirehoseService } from './firehose.ts';
+import { FirehoseService } from './firehose/api.ts';
 import { checkRequest, sendRefusal } from './guard.ts';
 import { Journal, type JournalEntry, type JournalLike, NoJournal } from './journal.ts';
 import { AsyncInvoker, FunctionPool, functionArn, localWorkerCap } from './lambda.ts';

@@ -15,7 +15,7 @@ import { buildAlarmMessage } from '../../shared/events/builders.ts';
 import { sleep } from '../../shared/retry.ts';
 import { DEFAULTS, readLocalEnv } from './config.ts';
 import type { DeadLetter } from './dlq.ts';
-import type { DeliveryReport } from './firehose.ts';
+import type { DeliveryReport } from './firehose/api.ts';
 import { topicArn } from './names.ts';
 import { collectResources } from './resources.ts';
 import { type SlackPayload, summarise } from './slack-sink.ts';
