@@ -46,6 +46,13 @@ export class CloudFrontService extends JsonlStore<InvalidationRecord> {
     );
   }
 
+  /** Puts a distribution in front of `bucket` (the `cdn` resource kind, kinds/cdn.ts). */
+  addDistribution(bucket: string): string {
+    const id = localDistributionId(bucket);
+    this.distributions.set(id, bucket);
+    return id;
+  }
+
   /** Distribution id → bucket, for the start screen and health. */
   list(): Array<{ id: string; bucket: string }> {
     return [...this.distributions].map(([id, bucket]) => ({ id, bucket }));
