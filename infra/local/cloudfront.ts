@@ -1,7 +1,7 @@
 // CloudFront on the local cloud: the invalidation API only (there is no edge cache to serve from; viewers
 // read the bucket itself). CreateInvalidation and GetInvalidation in CloudFront's REST-XML wire shape (API
 // version 2020-05-31), one distribution per bucket with `cdn: true` under a fixed local id, AWS's error
-// codes and shapes. Every invalidation is recorded like the Slack sink's posts: persisted in
+// codes and shapes. Every invalidation is recorded like the webhook sink's posts: persisted in
 // <dataDir>/cloudfront-invalidations.jsonl, listed by GET /_local/cloudfront/invalidations, newest last.
 // Hand-written because no npm emulator of CloudFront's API runs in-process.
 import { randomBytes } from 'node:crypto';

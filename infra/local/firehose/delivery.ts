@@ -9,7 +9,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { buildFirehoseTransformEvent } from '../../../shared/events/builders.ts';
-import { FirehoseTransformResponseSchema } from '../../../shared/events/firehose.ts';
+import {
+  type FirehoseResponseRecord,
+  FirehoseTransformResponseSchema,
+} from '../../../shared/events/firehose.ts';
 import { retry } from '../../../shared/retry.ts';
 import { type FunctionPool, functionArn } from '../lambda.ts';
 import { REGION } from '../names.ts';
@@ -45,7 +48,7 @@ export interface DeliveryReport {
 /** A record as the transform returned it (the one name of this type). */
 export interface TransformedRecord {
   record: BufferedRecord;
-  result: 'Ok' | 'Dropped' | 'ProcessingFailed';
+  result: FirehoseResponseRecord['result'];
   data: Buffer;
   keys?: Record<string, string>;
 }

@@ -24,7 +24,7 @@ export const table: LocalResourceKind<'table'> = {
           async changes(before) {
             const now = await countItems(demo.dynamo, spec.name);
             const added = now - (before as number);
-            return added === 0 ? [] : [`DynamoDB table ${spec.name}: ${now} items (${added} new)`];
+            return added === 0 ? [] : [`DynamoDB table ${spec.name}: ${now} item(s), ${added} new`];
           },
         }
       : undefined,
