@@ -17,7 +17,7 @@ import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
 import { DeadLetterStore } from './dlq.ts';
 import { startDynamo } from './dynamodb.ts';
 import { createEdge, localRoutes } from './edge.ts';
-import { FirehoseService } from './firehose/api.ts';
+import { type FirehoseOptions, FirehoseService } from './firehose/api.ts';
 import { Journal, type JournalEntry, type JournalLike, NoJournal } from './journal.ts';
 import type { TriggerWiring } from './kinds/types.ts';
 import { AsyncInvoker } from './lambda.ts';
@@ -120,23 +120,25 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     throw err;
   };
 
-  // Stores and backends.
   // Secret values given to functions (e.g. a real webhook URL): removed, in any encoding, from function
   // log lines, failure summaries and dead letters, wherever a function's error or output might echo them.
   const secrets: string[] = [];
   const scrub = (text: string) => secrets.reduce((t, secret) => redact(t, secret), text);
-  const dlq = new DeadLetterStore(dataDir, (d) => secrets.reduce((v, secret) => redactDeep(v, secret), d));
-  const sink = new SlackSink(dataDir, print);
-  const cloudfront = new CloudFrontService(dataDir, [], print);
-  await Promise.all([dlq.load(), sink.load(), cloudfront.load()]).catch(failStart);
-  let journal: JournalLike = new NoJournal();
-  let replay: JournalEntry[] = [];
-  if (options.journal ?? true) {
-    const opened = await Journal.open(path.join(dataDir, 'journal')).catch(failStart);
-    journal = opened.journal;
-    replay = opened.pending;
-    cleanups.push(() => journal.close());
-  }
+  let wired: Wired | undefined;
+  let ready = false;
+  let stopping = false;
+  const backends = await openBackends({
+    dataDir,
+    journal: options.journal ?? true,
+    buffer,
+    retryDelayMs,
+    print,
+    redactSecrets: (d) => secrets.reduce((v, secret) => redactDeep(v, secret), d),
+    processor: (id) => wired?.pools.get(id),
+    cleanups,
+  }).catch(failStart);
+  const { dlq, sink, cloudfront, journal, replay, s3, dynamo, sns, firehose, s3Listeners, snsListeners } =
+    backends;
   const asyncInvoker = new AsyncInvoker({
     retryDelayMs,
     retries: 2,
@@ -147,33 +149,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           `λ ${id} ✗ attempt ${attempt}/3: ${error.errorType}: ${error.errorMessage}${attempt === 3 ? ' → DLQ (GET /_local/dlq)' : ''}`,
         ),
       ),
-  });
-  let wired: Wired | undefined;
-  let ready = false;
-  let stopping = false;
-
-  // Event sources the triggers listen to (kinds/*-trigger.ts): the backends call them, the S3 and SNS
-  // answers wait until every resulting invocation is journaled.
-  const s3Listeners: Array<(c: S3Change) => Promise<void>> = [];
-  const snsListeners: Array<Parameters<TriggerWiring['onSnsDelivery']>[0]> = [];
-  const s3 = await startS3(path.join(dataDir, 's3'), async (c) => {
-    await Promise.all(s3Listeners.map((l) => l(c)));
-  }).catch(failStart);
-  cleanups.push(() => s3.close());
-  const dynamo = await startDynamo(path.join(dataDir, 'dynamodb')).catch(failStart);
-  cleanups.push(() => dynamo.close());
-  const sns = new SnsService(dataDir, async (sub, msg) => {
-    await Promise.all(snsListeners.map((l) => l(sub, msg)));
-  });
-  await sns.load().catch(failStart);
-  const firehose = new FirehoseService({
-    processor: (id) => wired?.pools.get(id),
-    writeObject: (bucket, key, body) => s3.putObject(bucket, key, body),
-    buffer,
-    retryDelayMs: Math.min(retryDelayMs, 1_000),
-    dataDir,
-    log: print,
-    journal,
   });
 
   /**
@@ -299,4 +274,56 @@ function functionLogsFromEnv(value: LocalEnv['LOCAL_FUNCTION_LOGS']): FunctionLo
   if (value === '0') return 'off';
   if (value === '1') return 'full';
   return value;
+}
+
+/**
+ * The stores and services on the data directory, each added to `cleanups` once open. The S3 and SNS
+ * backends call the listeners the triggers register (kinds/*-trigger.ts), and answer only once every
+ * resulting invocation is journaled.
+ */
+async function openBackends(o: {
+  dataDir: string;
+  journal: boolean;
+  buffer: { sizeBytes: number; intervalMs: number };
+  retryDelayMs: number;
+  print: (line: string) => void;
+  redactSecrets: <T>(value: T) => T;
+  processor: FirehoseOptions['processor'];
+  cleanups: Array<() => Promise<unknown>>;
+}) {
+  const { dataDir, print, cleanups } = o;
+  const dlq = new DeadLetterStore(dataDir, o.redactSecrets);
+  const sink = new SlackSink(dataDir, print);
+  const cloudfront = new CloudFrontService(dataDir, [], print);
+  await Promise.all([dlq.load(), sink.load(), cloudfront.load()]);
+  let journal: JournalLike = new NoJournal();
+  let replay: JournalEntry[] = [];
+  if (o.journal) {
+    const opened = await Journal.open(path.join(dataDir, 'journal'));
+    journal = opened.journal;
+    replay = opened.pending;
+    cleanups.push(() => journal.close());
+  }
+  const s3Listeners: Array<(c: S3Change) => Promise<void>> = [];
+  const snsListeners: Array<Parameters<TriggerWiring['onSnsDelivery']>[0]> = [];
+  const s3 = await startS3(path.join(dataDir, 's3'), async (c) => {
+    await Promise.all(s3Listeners.map((l) => l(c)));
+  });
+  cleanups.push(() => s3.close());
+  const dynamo = await startDynamo(path.join(dataDir, 'dynamodb'));
+  cleanups.push(() => dynamo.close());
+  const sns = new SnsService(dataDir, async (sub, msg) => {
+    await Promise.all(snsListeners.map((l) => l(sub, msg)));
+  });
+  await sns.load();
+  const firehose = new FirehoseService({
+    processor: o.processor,
+    writeObject: (bucket, key, body) => s3.putObject(bucket, key, body),
+    buffer: o.buffer,
+    retryDelayMs: Math.min(o.retryDelayMs, 1_000),
+    dataDir,
+    log: print,
+    journal,
+  });
+  return { dlq, sink, cloudfront, journal, replay, s3, dynamo, sns, firehose, s3Listeners, snsListeners };
 }
