@@ -1,5 +1,6 @@
 // Test runner configuration: every test lives under test/, benchmarks (test/bench) run only via `npm run bench`.
 import { defineConfig } from 'vitest/config';
+import './infra/local/quiet-warnings.ts';
 
 export default defineConfig({
   test: {

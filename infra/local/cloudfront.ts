@@ -1,7 +1,7 @@
 // CloudFront on the local cloud: the invalidation API only (there is no edge cache to serve from; viewers
 // read the bucket itself). CreateInvalidation and GetInvalidation in CloudFront's REST-XML wire shape (API
 // version 2020-05-31), one distribution per bucket with `cdn: true` under a fixed local id, AWS's error
-// codes and shapes. Every invalidation is recorded like the Slack sink's posts: persisted in
+// codes and shapes. Every invalidation is recorded like the webhook sink's posts: persisted in
 // <dataDir>/cloudfront-invalidations.jsonl, listed by GET /_local/cloudfront/invalidations, newest last.
 // Hand-written because no npm emulator of CloudFront's API runs in-process.
 import { randomBytes } from 'node:crypto';
@@ -44,6 +44,13 @@ export class CloudFrontService extends JsonlStore<InvalidationRecord> {
     this.distributions = new Map(
       buckets.filter((b) => b.cdn).map((b) => [localDistributionId(b.name), b.name]),
     );
+  }
+
+  /** Puts a distribution in front of `bucket` (the `cdn` resource kind, kinds/cdn.ts). */
+  addDistribution(bucket: string): string {
+    const id = localDistributionId(bucket);
+    this.distributions.set(id, bucket);
+    return id;
   }
 
   /** Distribution id → bucket, for the start screen and health. */

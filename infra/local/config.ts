@@ -17,9 +17,9 @@ const EnvSchema = z.object({
   LOCAL_DEFAULT_CONCURRENCY: envInt({ min: 1, max: 64 }).optional(),
   LOCAL_WORKER_IDLE_MS: envInt({ min: 0 }).optional(),
   LOCAL_POOL_SIZING: z.enum(['cores', 'reserved']).optional(),
-  LOCAL_FUNCTION_LOGS: z.enum(['0', '1']).optional(),
+  /** `summary` (default): one line per invocation; `full`: also the function's logs; `off` (or `0`). `1` = full. */
+  LOCAL_FUNCTION_LOGS: z.enum(['off', 'summary', 'full', '0', '1']).optional(),
   LOCAL_STOP_GRACE_MS: envInt({ min: 0 }).optional(),
-  SLACK_WEBHOOK_URL: z.url('must be a URL (a Slack incoming webhook)').optional(),
 });
 
 export type LocalEnv = z.infer<typeof EnvSchema>;

@@ -1,4 +1,4 @@
-// A tiny append-only JSON-lines file with an in-memory copy: what the dead-letter store and the Slack sink
+// A tiny append-only JSON-lines file with an in-memory copy: what the dead-letter store and the webhook sink
 // persist under the data directory, so that their contents survive a restart of the local cloud.
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -53,13 +53,6 @@ export function localWorkerCap(
 
 export type InvokeResult = { ok: true; value: unknown } | { ok: false; error: LambdaErrorPayload };
 
-export class FunctionError extends Error {
-  constructor(readonly payload: LambdaErrorPayload) {
-    super(`${payload.errorType}: ${payload.errorMessage}`);
-    this.name = 'FunctionError';
-  }
-}
-
 interface Pending {
   message: Omit<InvokeMessage, 'id' | 'deadline'>;
   resolve: (r: InvokeResult) => void;

@@ -74,6 +74,12 @@ export async function acquireLock(dataDir: string): Promise<DataDirLock> {
   throw new Error(`could not take the lock ${file}`);
 }
 
+/** The live cloud holding the data directory, if any (`npm run demo` finds its endpoint here). */
+export async function runningCloud(dataDir: string): Promise<LockHolder | undefined> {
+  const holder = await readHolder(path.join(dataDir, FILE));
+  return holder && isAlive(holder) ? holder : undefined;
+}
+
 function lockHandle(file: string, me: LockHolder, tookOverFrom: LockHolder | undefined): DataDirLock {
   let released = false;
   return {

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     }
     process.exit(1);
   }
-  const samples = await writeSamples(cloud.dataDir);
+  const samples = await writeSamples(cloud.resources, cloud.dataDir);
   const buffer = `${formatBytes(env.LOCAL_FIREHOSE_BUFFER_BYTES ?? DEFAULTS.firehoseBufferBytes)} / ${(env.LOCAL_FIREHOSE_BUFFER_INTERVAL_MS ?? DEFAULTS.firehoseIntervalMs) / 1000} s`;
   console.log(startScreen(cloud, samples, buffer));
 

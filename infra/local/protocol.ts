@@ -4,10 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export type ServiceName = 's3' | 'dynamodb' | 'sns' | 'firehose' | string;
-
 /** The service named by the request's SigV4 credential scope or target header, if any. */
-export function serviceFromHeaders(req: IncomingMessage, url: URL): ServiceName | undefined {
+export function serviceFromHeaders(req: IncomingMessage, url: URL): string | undefined {
   const auth = req.headers.authorization ?? '';
   const scope =
     /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(auth)?.[1] ??

@@ -1,72 +1,26 @@
-// Reads the pipeline definitions into the set of resources and functions the local cloud must provide,
-// checks them (unique ids, triggers and refs pointing at declared resources), and resolves a function's
-// environment the way the CDK app does on AWS: bucket → name, table → name, topic → ARN, stream → name,
-// cdn → the local id of the bucket's distribution (infra/local/cloudfront.ts).
-import type {
-  BucketSpec,
-  DeliveryStreamSpec,
-  FunctionSpec,
-  PipelineDefinition,
-  SecretSpec,
-  TableSpec,
-  TopicSpec,
-} from '../../pipelines/types.ts';
-import { validateDefinitions } from '../../pipelines/validate.ts';
-import { localDistributionId } from './cloudfront.ts';
-import { topicArn } from './names.ts';
+// The catalog the local cloud runs (pipelines/validate.ts: every definition checked once, resources by
+// kind, functions with their pipeline), and a function's environment resolved the way the CDK app does on
+// AWS, each ref by its kind's plug-in (kinds/): bucket → name, table → name, topic → ARN, stream → name,
+// cdn → the local id of the bucket's distribution, secret → its local variable with the supplied value.
+import type { FunctionSpec, PipelineDefinition, SecretSpec } from '../../pipelines/types.ts';
+import { type Catalog, validateDefinitions } from '../../pipelines/validate.ts';
+import { lookup, resourceKind } from './kinds/index.ts';
 
-export interface ResourceSet {
-  buckets: BucketSpec[];
-  topics: TopicSpec[];
-  tables: TableSpec[];
-  secrets: SecretSpec[];
-  streams: DeliveryStreamSpec[];
-  functions: Array<FunctionSpec & { pipeline: string }>;
+/** Validated once (pipelines/validate.ts); throws a DefinitionError naming what is wrong. */
+export function collectResources(pipelines: readonly PipelineDefinition[]): Catalog {
+  return validateDefinitions(pipelines);
 }
 
-/** Validated once (pipelines/validate.ts), then flattened into the lists the local cloud uses. */
-export function collectResources(pipelines: readonly PipelineDefinition[]): ResourceSet {
-  const { resources, functions } = validateDefinitions(pipelines);
-  return {
-    buckets: resources.bucket,
-    topics: resources.topic,
-    tables: resources.table,
-    secrets: resources.secret,
-    streams: resources.stream,
-    functions,
-  };
-}
-
-/** The function's environment with refs resolved; secret refs are replaced by the secret's local variable. */
+/** The function's environment with every ref resolved by its kind's plug-in. */
 export function resolveEnvironment(
-  set: ResourceSet,
+  catalog: Catalog,
   fn: FunctionSpec,
   secretValue: (secret: SecretSpec) => string,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, v] of Object.entries(fn.environment)) {
-    if (typeof v === 'string') {
-      env[name] = v;
-      continue;
-    }
-    switch (v.kind) {
-      case 'bucket':
-      case 'table':
-      case 'stream':
-        env[name] = v.name;
-        break;
-      case 'topic':
-        env[name] = topicArn(v.name);
-        break;
-      case 'cdn':
-        env[name] = localDistributionId(v.name);
-        break;
-      case 'secret': {
-        const secret = set.secrets.find((s) => s.name === v.name)!;
-        env[secret.localEnv] = secretValue(secret);
-        break;
-      }
-    }
+    if (typeof v === 'string') env[name] = v;
+    else Object.assign(env, resourceKind(v.kind).resolve(lookup(catalog, v), name, { secretValue }));
   }
   return env;
 }

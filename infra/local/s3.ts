@@ -1,7 +1,7 @@
 // S3 on the local cloud: the project's own engine in ./s3/ (objects under <dataDir>/s3), served by the edge
-// in-process. This module keeps the entry points cloud.ts and tests import: the neutral change type the
-// engine reports (cloud.ts turns it into AWS-shaped notifications with shared/events/builders.ts),
-// `startS3`, and the aws-chunked decoder.
+// in-process. This module keeps the entry points the local cloud and tests import: the neutral change type
+// the engine reports (kinds/s3-trigger.ts turns it into AWS-shaped notifications with
+// shared/events/builders.ts), `startS3`, and the aws-chunked decoder.
 import { type OnChange, type S3Backend, startS3Engine } from './s3/index.ts';
 
 export { AwsChunkedDecoder } from './s3/aws-chunked.ts';

@@ -1,6 +1,7 @@
-// The built-in Slack sink: stands in for a Slack incoming webhook when SLACK_WEBHOOK_URL is not set.
+// The built-in webhook sink: stands in for a Slack incoming webhook wherever a secret with
+// `localFallback: 'webhook-sink'` has no value (kinds/secret.ts).
 // Answers like Slack (200 "ok"; 400 "invalid_payload" / "no_text"), records every payload (persisted in
-// <dataDir>/slack.jsonl, GET /_local/slack, newest last) and prints a one-line summary.
+// <dataDir>/slack.jsonl, GET /_local/webhooks, newest last) and prints a one-line summary.
 import path from 'node:path';
 import { JsonlStore } from './jsonl-store.ts';
 

@@ -3,8 +3,8 @@
 // GetSubscriptionAttributes, ListSubscriptions(ByTopic), Publish and PublishBatch, with AWS's XML
 // responses, error codes and limits, and FIFO topics (MessageGroupId, deduplication, SequenceNumber).
 // Topics and subscriptions persist in <dataDir>/sns.json. Publishing hands each message to `deliver`
-// once per subscription (cloud.ts journals it, then invokes the function) and answers only once every
-// `deliver` has resolved, so an accepted message is durable.
+// once per subscription (for a Lambda subscription, kinds/sns-trigger.ts journals it, then invokes the
+// function) and answers only once every `deliver` has resolved, so an accepted message is durable.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,44 +1,39 @@
-// The start screen of `npm start`: endpoint, resources, and copy-paste commands to try each pipeline,
-// all derived from the pipeline definitions (nothing about a pipeline is written here). Also writes the
-// sample inputs those commands use into <dataDir>/samples/.
-import { existsSync } from 'node:fs';
+// The start screen of `npm start`: endpoint, how to point tools at it, resources, and per pipeline its
+// functions with copy-paste commands to try them: each trigger kind's commands for the function's sample
+// (FunctionSpec.local.sample) and each resource kind's command to see the results, all from the
+// definitions and the kinds' plug-ins (kinds/). Also writes the samples into <dataDir>/samples/.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runtimeOf } from '../../pipelines/types.ts';
-import { buildAlarmMessage } from '../../shared/events/builders.ts';
-import { describeTrigger, type LocalCloud } from './cloud.ts';
+import type { Catalog } from '../../pipelines/validate.ts';
+import type { LocalCloud } from './cloud.ts';
 import { REPO_ROOT } from './config.ts';
-import { topicArn } from './names.ts';
-import type { ResourceSet } from './resources.ts';
+import { eachResource, lookup, resourceKind, triggerKind } from './kinds/index.ts';
+import type { WrittenSample } from './kinds/types.ts';
+import { REGION } from './names.ts';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const green = (s: string) => (process.stdout.isTTY ? `\x1b[32m${s}\x1b[0m` : s);
 const yellow = (s: string) => (process.stdout.isTTY ? `\x1b[33m${s}\x1b[0m` : s);
 
-/** Real photos kept in the repository (attribution in SOURCES.md there), for the example command and demo. */
-export const PHOTOS_DIR = path.resolve(REPO_ROOT, 'test/fixtures/photos');
-
-export async function writeSamples(dataDir: string): Promise<{ alarm: string; records: string }> {
+/** Writes each function's sample (its `file`, or what `content()` makes now); returns them by function id. */
+export async function writeSamples(catalog: Catalog, dataDir: string): Promise<Map<string, WrittenSample>> {
   const dir = path.join(dataDir, 'samples');
   await mkdir(dir, { recursive: true });
-  const alarm = path.join(dir, 'alarm.json');
-  await writeFile(
-    alarm,
-    `${JSON.stringify(buildAlarmMessage({ name: 'checkout-latency-p99', state: 'ALARM' }), null, 2)}\n`,
-  );
-  const records = path.join(dir, 'records.ndjson');
-  const now = Date.now();
-  const lines = Array.from({ length: 20 }, (_, i) =>
-    JSON.stringify({
-      source: 'start-screen',
-      type: ['page.view', 'click', 'order.created', 'heartbeat'][i % 4],
-      time: new Date(now + i * 1000).toISOString(),
-      data: { i },
-    }),
-  );
-  await writeFile(records, `${lines.join('\n')}\n`);
-  return { alarm, records };
+  const out = new Map<string, WrittenSample>();
+  for (const fn of catalog.functions) {
+    const sample = fn.local?.sample;
+    if (!sample) continue;
+    let file: string;
+    if (sample.file) file = path.resolve(REPO_ROOT, sample.file);
+    else {
+      file = path.join(dir, sample.name);
+      await writeFile(file, sample.content?.() ?? '');
+    }
+    out.set(fn.id, { ...sample, path: file, shown: rel(file) });
+  }
+  return out;
 }
 
 function rel(p: string): string {
@@ -46,83 +41,68 @@ function rel(p: string): string {
   return r.startsWith('..') ? p : r || '.';
 }
 
+/** The command that runs the demo against this cloud (it finds the cloud through the data directory). */
+export function demoCommand(dataDir: string): string {
+  const byDefault = path.resolve(REPO_ROOT, '.local') === path.resolve(dataDir);
+  return byDefault ? 'npm run demo' : `LOCAL_DATA_DIR=${rel(dataDir)} npm run demo`;
+}
+
 export function startScreen(
   cloud: LocalCloud,
-  samples: { alarm: string; records: string },
+  samples: ReadonlyMap<string, WrittenSample>,
   buffer: string,
 ): string {
-  const r: ResourceSet = cloud.resources;
+  const catalog = cloud.resources;
   const e = cloud.endpoint;
   const out: string[] = [];
-  const streamBuckets = new Set(r.streams.map((s) => s.destination.bucket));
   out.push('');
   out.push(`${green('●')} ${bold('Local cloud ready')}  ${e}   ${dim(`data: ${rel(cloud.dataDir)}`)}`);
   out.push('');
   out.push(bold('Point the AWS SDK or CLI at it:'));
   out.push(
-    `  export AWS_ENDPOINT_URL=${e} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+    `  export AWS_ENDPOINT_URL=${e} AWS_REGION=${REGION} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
   );
+  out.push(
+    dim(
+      `  AWS CLI before 2.13 / 1.29 (Debian's too) and boto3 before 1.28 ignore AWS_ENDPOINT_URL: pass --endpoint-url ${e} --region ${REGION},`,
+    ),
+  );
+  out.push(dim(`  e.g. alias aws='aws --endpoint-url ${e} --region ${REGION}'`));
   out.push('');
   out.push(bold('Resources'));
-  out.push(`  S3 buckets       ${r.buckets.map((b) => b.name).join(', ')}`);
-  out.push(`  SNS topics       ${r.topics.map((t) => topicArn(t.name)).join(', ')}`);
-  out.push(
-    `  DynamoDB tables  ${r.tables.map((t) => `${t.name} (${[t.partitionKey.name, t.sortKey?.name].filter(Boolean).join(', ')})`).join(', ')}`,
-  );
+  const rows = new Map<string, string[]>();
+  for (const { spec, plugin } of eachResource(catalog)) {
+    const row = rows.get(plugin.title) ?? [];
+    row.push(plugin.describe(spec, { endpoint: e, firehoseBuffer: buffer }));
+    rows.set(plugin.title, row);
+  }
+  for (const [title, items] of rows) out.push(`  ${title.padEnd(16)} ${items.join(', ')}`);
   // The runtime(s) the definitions deploy on Lambda; locally the code runs on whatever Node started us.
   out.push(
-    `  Lambda runtime   ${[...new Set(r.functions.map(runtimeOf))].join(', ')}  ${dim(`(run on this machine's Node ${process.version})`)}`,
+    `  ${'Lambda runtime'.padEnd(16)} ${[...new Set(catalog.functions.map(runtimeOf))].join(', ')}  ${dim(`(run on this machine's Node ${process.version})`)}`,
   );
-  for (const s of r.streams) {
-    out.push(
-      `  Firehose         ${s.name} → s3://${s.destination.bucket}/${s.destination.prefix}  ${dim(`(${s.destination.compression}, buffer ${buffer}, transform ${s.processor})`)}`,
-    );
-  }
   out.push('');
-  const pipelines = [...new Set(r.functions.map((f) => f.pipeline))];
-  for (const p of pipelines) {
-    const fns = r.functions.filter((f) => f.pipeline === p);
-    out.push(bold(`Pipeline ${p}`));
+  for (const p of catalog.pipelines) {
+    const fns = catalog.functions.filter((f) => f.pipeline === p.name);
+    out.push(`${bold(`Pipeline ${p.name}`)}  ${dim(p.description)}`);
     for (const f of fns) {
       const warn = cloud.missingHandlers.includes(f.id)
         ? `  ${yellow(`⚠ ${f.entry} not found: invocations go to the DLQ`)}`
         : '';
-      out.push(`  λ ${f.id.padEnd(18)} ← ${describeTrigger(f)}${warn}`);
+      out.push(`  λ ${f.id.padEnd(18)} ← ${triggerKind(f.trigger).describe(f.trigger)}${warn}`);
     }
     const tries: string[] = [];
     for (const f of fns) {
-      const t = f.trigger;
-      if (t.kind === 's3' && !streamBuckets.has(t.bucket)) {
-        const photo = path.join(PHOTOS_DIR, 'autumn.jpg');
-        const file = existsSync(photo) ? rel(photo) : 'some-file.jpg';
-        const key = `${t.filter?.prefix ?? ''}My Photos/autumn leaves${t.filter?.suffix ?? '.jpg'}`;
-        tries.push(`aws s3 cp ${file} "s3://${t.bucket}/${key}"`);
-      }
-      if (t.kind === 'sns') {
-        tries.push(
-          `aws sns publish --topic-arn ${topicArn(t.topic)} --subject "ALARM: checkout-latency-p99" --message file://${rel(samples.alarm)}`,
-        );
-      }
-      if (t.kind === 'firehose-transform') {
-        tries.push(`npm run produce -- ${rel(samples.records)}`);
-        tries.push(
-          `aws firehose put-record --delivery-stream-name ${t.stream} --cli-binary-format raw-in-base64-out --record '{"Data":"{\\"source\\":\\"cli\\",\\"type\\":\\"hello\\",\\"time\\":\\"${new Date().toISOString()}\\",\\"data\\":{}}\\n"}'`,
-        );
-      }
+      const sample = samples.get(f.id);
+      if (!sample) continue;
+      tries.push(...triggerKind(f.trigger).tryCommands(f.trigger, sample));
+      for (const c of sample.commands ?? []) tries.push(c.replaceAll('{sample}', sample.shown));
     }
     for (const f of fns) {
-      for (const a of f.access) {
-        if (a.mode === 'read' || a.mode === 'publish') continue;
-        if (a.resource.kind === 'bucket') tries.push(`aws s3 ls --recursive s3://${a.resource.name}/`);
-        if (a.resource.kind === 'table')
-          tries.push(`aws dynamodb scan --table-name ${a.resource.name} --max-items 5`);
+      for (const a of [...f.access, ...triggerKind(f.trigger).results(f.trigger, catalog)]) {
+        const look = resourceKind(a.resource.kind).lookCommand?.(lookup(catalog, a.resource), a.mode, e);
+        if (look) tries.push(look);
       }
-      if (Object.values(f.environment).some((v) => typeof v !== 'string' && v.kind === 'secret')) {
-        tries.push(`curl -s ${e}/_local/slack`);
-      }
-    }
-    for (const s of r.streams.filter((s) => fns.some((f) => f.id === s.processor))) {
-      tries.push(`aws s3 ls --recursive s3://${s.destination.bucket}/`);
     }
     const unique = [...new Set(tries)];
     if (unique.length) {
@@ -131,10 +111,11 @@ export function startScreen(
     }
     out.push('');
   }
-  out.push(`${bold('All pipelines at once:')} npm run demo`);
+  out.push(`${bold('All pipelines at once')} (in another terminal): ${demoCommand(cloud.dataDir)}`);
   out.push(
-    `${bold('Inspect:')} ${['health', 'slack', 'dlq', 'firehose'].map((p) => `${e}/_local/${p}`).join('  ')}`,
+    `${bold('Function logs:')} one line per invocation here; start with LOCAL_FUNCTION_LOGS=full to see each function's own log lines too.`,
   );
+  out.push(`${bold('Inspect:')} ${e}/_local lists every local endpoint, e.g. ${e}/_local/health`);
   out.push(
     dim(
       'Ctrl-C delivers what is buffered (up to 5 s), then stops; anything left is journaled and delivered at the next start.',

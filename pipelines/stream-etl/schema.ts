@@ -49,8 +49,6 @@ export const EventRecordSchema = z.strictObject({
   data: z.unknown().refine((v) => v !== undefined, 'is required'),
 });
 
-export type EventRecordInput = z.input<typeof EventRecordSchema>;
-
 /** A valid record after normalisation: this is exactly what is written to the lake, one per line. */
 export interface NormalisedEvent {
   eventId: string;

@@ -49,10 +49,8 @@ export const FirehoseTransformEventSchema = z.object({
 });
 
 export type FirehoseTransformEvent = z.infer<typeof FirehoseTransformEventSchema>;
-export type FirehoseTransformRecord = z.infer<typeof FirehoseTransformRecordSchema>;
 
 export const FirehoseRecordResultSchema = z.enum(['Ok', 'Dropped', 'ProcessingFailed']);
-export type FirehoseRecordResult = z.infer<typeof FirehoseRecordResultSchema>;
 
 export const FirehoseResponseRecordSchema = z.object({
   recordId: z.string(),

@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 async function sinkFind(predicate: (p: Payload) => boolean): Promise<Payload> {
-  return waitFor(async () => (await cloud.local<Payload[]>('slack')).find(predicate), {
+  return waitFor(async () => (await cloud.local<Payload[]>('webhooks')).find(predicate), {
     what: 'the message in the Slack sink',
   });
 }

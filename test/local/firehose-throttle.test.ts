@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FirehoseService } from '../../infra/local/firehose.ts';
+import { FirehoseService } from '../../infra/local/firehose/api.ts';
 import { NoJournal } from '../../infra/local/journal.ts';
 import { streamEtl } from '../../pipelines/stream-etl/definition.ts';
 import { putRecords } from '../../pipelines/stream-etl/producer.ts';

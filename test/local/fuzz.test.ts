@@ -450,11 +450,11 @@ function snsReq(rng: Rng): Req {
 function localReq(rng: Rng): Req {
   const p = rng.pick([
     '/_local/health',
-    '/_local/slack',
+    '/_local/webhooks',
     '/_local/dlq',
     '/_local/firehose',
     '/_local/firehose/faults',
-    '/_local/slack/webhook',
+    '/_local/webhooks/x',
     '/_local/nope',
     '/_local/',
   ]);

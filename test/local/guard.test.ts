@@ -280,7 +280,7 @@ describe('the user’s own tools', () => {
       `${cloud.endpoint}/`,
     ]);
     expect(stdout).toContain('<ListTopicsResponse');
-    const res = await fetch(`${cloud.endpoint}/_local/slack/webhook`, {
+    const res = await fetch(`${cloud.endpoint}/_local/webhooks`, {
       method: 'POST',
       body: JSON.stringify({ text: 'hi' }),
     });

@@ -110,7 +110,7 @@ describe('S3 notifications', () => {
       AWS_LAMBDA_FUNCTION_NAME: 'capture-s3',
       TARGET_BUCKET: 'inbox',
       TARGET_TOPIC: 'arn:aws:sns:us-east-1:000000000000:test-topic',
-      SLACK_WEBHOOK_URL: `${cloud.endpoint}/_local/slack/webhook`,
+      SLACK_WEBHOOK_URL: `${cloud.endpoint}/_local/webhooks`,
     });
   });
 });

@@ -75,7 +75,7 @@ describe('the runtime the local cloud reports', () => {
   });
 
   it('is the definition’s on the start screen', () => {
-    const screen = startScreen(cloud, { alarm: 'alarm.json', records: 'records.jsonl' }, '1 MiB / 5 s');
+    const screen = startScreen(cloud, new Map(), '1 MiB / 5 s');
     const line = screen.split('\n').find((l) => l.includes('Lambda runtime'));
     expect(line).toContain('nodejs24.x, nodejs22.x');
     expect(line).toContain(process.version);

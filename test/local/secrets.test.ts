@@ -70,7 +70,12 @@ beforeAll(async () => {
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
     printed.push(args.map(String).join(' '));
   });
-  cloud = await startTestCloud({ pipelines: [leakyPipeline], slackWebhookUrl: webhookUrl, quiet: false });
+  cloud = await startTestCloud({
+    pipelines: [leakyPipeline],
+    secrets: { SLACK_WEBHOOK_URL: webhookUrl },
+    quiet: false,
+    functionLogs: 'full',
+  });
 });
 
 afterAll(async () => {

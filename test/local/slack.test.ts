@@ -1,5 +1,6 @@
-// The built-in Slack sink: answers like a Slack incoming webhook, records payloads (newest last), and is
-// what functions get as SLACK_WEBHOOK_URL unless a real webhook URL is configured.
+// The built-in webhook sink (/_local/webhooks): answers like a Slack incoming webhook, records payloads
+// (newest last), and is what a secret with `localFallback: 'webhook-sink'` gives functions unless a value
+// is given for the secret's local variable.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,9 +19,9 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-const post = (body: string) => fetch(`${cloud.endpoint}/_local/slack/webhook`, { method: 'POST', body });
+const post = (body: string) => fetch(`${cloud.endpoint}/_local/webhooks`, { method: 'POST', body });
 
-describe('Slack sink', () => {
+describe('webhook sink', () => {
   it('accepts payloads like Slack and lists them newest last', async () => {
     const first = await post(JSON.stringify({ text: 'first' }));
     expect(first.status).toBe(200);
@@ -31,7 +32,7 @@ describe('Slack sink', () => {
         blocks: [{ type: 'header', text: { type: 'plain_text', text: 'second' } }],
       }),
     );
-    expect(await cloud.local<Array<{ text: string }>>('slack')).toEqual([
+    expect(await cloud.local<Array<{ text: string }>>('webhooks')).toEqual([
       { text: 'first' },
       { text: 'fallback', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'second' } }] },
     ]);
@@ -44,17 +45,17 @@ describe('Slack sink', () => {
     const empty = await post(JSON.stringify({ username: 'x' }));
     expect(empty.status).toBe(400);
     expect(await empty.text()).toBe('no_text');
-    expect(await cloud.local<unknown[]>('slack')).toHaveLength(2);
+    expect(await cloud.local<unknown[]>('webhooks')).toHaveLength(2);
   });
 });
 
-describe('SLACK_WEBHOOK_URL', () => {
+describe('a secret’s local variable', () => {
   it('is given to functions as configured, instead of the sink', async () => {
     const captureDir = await mkdtemp(path.join(tmpdir(), 'local-cloud-slack-'));
     const real = 'https://hooks.slack.com/services/T000/B000/not-a-real-secret';
     const other = await startTestCloud({
       pipelines: [testPipeline],
-      slackWebhookUrl: real,
+      secrets: { SLACK_WEBHOOK_URL: real },
       env: { CAPTURE_DIR: captureDir },
     });
     try {

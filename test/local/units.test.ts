@@ -10,7 +10,7 @@ import {
   objectName,
   PrefixError,
   validatePrefix,
-} from '../../infra/local/firehose-prefix.ts';
+} from '../../infra/local/firehose/prefix.ts';
 import { collectResources, resolveEnvironment } from '../../infra/local/resources.ts';
 import { AwsChunkedDecoder } from '../../infra/local/s3.ts';
 import type { PipelineDefinition } from '../../pipelines/types.ts';
