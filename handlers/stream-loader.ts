@@ -9,24 +9,15 @@
 
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import { loadLoaderConfig } from '../pipelines/stream-etl/config.ts';
 import { loadLines, objectLines } from '../pipelines/stream-etl/loader.ts';
 import { dynamoClient } from '../shared/aws/dynamodb.ts';
 import { s3Client } from '../shared/aws/s3.ts';
-import { envInt, loadConfig } from '../shared/config.ts';
 import { parseEvent, S3EventSchema, s3Changes } from '../shared/events/index.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics, MetricUnit } from '../shared/metrics.ts';
 
-const config = loadConfig(
-  z.object({
-    EVENTS_TABLE: z.string().min(1, 'must name the events table'),
-    /** Only objects under this prefix are loaded (the trigger filters too; this guards a miswiring). */
-    LAKE_PREFIX: z.string().default('events/'),
-    /** BatchWriteItem calls in flight per object. */
-    LOADER_CONCURRENCY: envInt({ min: 1, max: 32 }).default(4),
-  }),
-);
+const config = loadLoaderConfig();
 const logger = createLogger('stream-loader');
 const metrics = createMetrics('stream-loader');
 
@@ -46,7 +37,7 @@ export async function handler(
   const errors: unknown[] = [];
 
   for (const change of changes) {
-    if (change.action !== 'created' || !change.key.startsWith(config.LAKE_PREFIX)) {
+    if (change.action !== 'created' || !change.key.startsWith(config.lakePrefix)) {
       logger.info('ignored: not a new object under the lake prefix', {
         key: change.key,
         event: change.eventName,
@@ -59,8 +50,8 @@ export async function handler(
       if (!body) throw new Error(`GetObject returned no body for ${change.key}`);
       const result = await loadLines(objectLines(body), {
         client: dynamoClient(),
-        tableName: config.EVENTS_TABLE,
-        concurrency: config.LOADER_CONCURRENCY,
+        tableName: config.eventsTable,
+        concurrency: config.concurrency,
         deadline,
         onRetry: (info) => logger.debug('retrying unprocessed items', { key: change.key, ...info }),
       });

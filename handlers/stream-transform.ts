@@ -5,13 +5,8 @@
 // metrics are where the reasons live.
 import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
-import {
-  type FailureCode,
-  LAMBDA_RESPONSE_LIMIT,
-  transformRecords,
-} from '../pipelines/stream-etl/transform.ts';
-import { envInt, envList, loadConfig } from '../shared/config.ts';
+import { loadTransformConfig } from '../pipelines/stream-etl/config.ts';
+import { type FailureCode, transformRecords } from '../pipelines/stream-etl/transform.ts';
 import {
   FirehoseTransformEventSchema,
   type FirehoseTransformResponse,
@@ -20,21 +15,7 @@ import {
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics, MetricUnit } from '../shared/metrics.ts';
 
-const ConfigSchema = z.object({
-  /** Comma-separated record types answered with Dropped. Empty drops nothing. */
-  DROP_TYPES: envList().default(['heartbeat']),
-  /** Ceiling on the response size; Lambda's synchronous limit is 6 MB (6,291,556 bytes enforced). */
-  MAX_RESPONSE_BYTES: envInt({ min: 10_000, max: LAMBDA_RESPONSE_LIMIT }).default(LAMBDA_RESPONSE_LIMIT),
-  /** Largest normalised record accepted (every Ok record becomes a DynamoDB item, 400 KB max). */
-  MAX_EVENT_BYTES: envInt({ min: 256, max: 390_000 }).default(350_000),
-});
-
-const config = loadConfig(ConfigSchema);
-const options = {
-  dropTypes: new Set(config.DROP_TYPES),
-  maxResponseBytes: config.MAX_RESPONSE_BYTES,
-  maxEventBytes: config.MAX_EVENT_BYTES,
-};
+const options = loadTransformConfig();
 const logger = createLogger('stream-transform');
 const metrics = createMetrics('stream-transform');
 
