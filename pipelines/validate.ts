@@ -157,15 +157,15 @@ export function validateDefinitions(pipelines: readonly PipelineDefinition[]): C
           `names ${ref.kind} "${ref.name}" but access has no entry for it (allowed modes: ${ACCESS_MODES[ref.kind].join(', ')})`,
         );
     }
-    if (fn.trigger.kind === 's3' && !fn.trigger.filter?.prefix) {
+    if (fn.trigger.kind === 's3' && !fn.trigger.filter?.prefix && !fn.trigger.filter?.suffix) {
       const writes = fn.access.find(
         (a) => same(a.resource, source) && (a.mode === 'write' || a.mode === 'readwrite'),
       );
       if (writes)
         fail(
           fn.pipeline,
-          `${field}.trigger.filter.prefix`,
-          `is needed: the function writes to bucket "${source.name}", which triggers it, so without a prefix its own output would trigger it again`,
+          `${field}.trigger.filter`,
+          `is needed: the function writes to bucket "${source.name}", which triggers it, so without a prefix or suffix that its output avoids, its own output would trigger it again`,
         );
     }
   }

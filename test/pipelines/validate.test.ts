@@ -465,20 +465,15 @@ describe('cross-reference errors name the pipeline, the field and the problem', 
       'pipeline demo: functions.shape.timeoutSeconds: must be at most 300 seconds: Firehose waits no longer for a transform',
     ],
     [
-      'a function that writes to its trigger bucket without a prefix filter',
+      'a function that writes to its trigger bucket with no filter',
       () => [
         broken((d) => {
           const copy = fn(d, 'copy');
-          copy.trigger = {
-            kind: 's3',
-            bucket: 'inbox',
-            events: ['s3:ObjectCreated:*'],
-            filter: { suffix: '.jpg' },
-          };
+          copy.trigger = { kind: 's3', bucket: 'inbox', events: ['s3:ObjectCreated:*'] };
           copy.access[0] = { resource: ref.bucket('inbox'), mode: 'readwrite' };
         }),
       ],
-      'pipeline demo: functions.copy.trigger.filter.prefix: is needed: the function writes to bucket "inbox", which triggers it, so without a prefix its own output would trigger it again',
+      'pipeline demo: functions.copy.trigger.filter: is needed: the function writes to bucket "inbox", which triggers it, so without a prefix or suffix that its output avoids, its own output would trigger it again',
     ],
     [
       'two S3 triggers whose events and filters overlap',
@@ -503,7 +498,7 @@ describe('cross-reference errors name the pipeline, the field and the problem', 
     expect(problem(defs())).toBe(message);
   });
 
-  it('lets a function name its own trigger source without access, and S3 triggers that cannot overlap', () => {
+  it('lets a function name its own trigger source without access, write to it behind a filter, and S3 triggers that cannot overlap', () => {
     const d = broken((d) => {
       const copy = fn(d, 'copy');
       copy.access.splice(0, 1); // IN names the bucket that triggers the function
@@ -534,6 +529,18 @@ describe('cross-reference errors name the pipeline, the field and the problem', 
           },
         },
       );
+      // A function may write to the bucket that triggers it when a filter keeps its output out.
+      d.functions.push({
+        ...fn(d, 'shape'),
+        id: 'writer',
+        trigger: {
+          kind: 's3',
+          bucket: 'outbox',
+          events: ['s3:ObjectCreated:*'],
+          filter: { suffix: '.json' },
+        },
+        access: [{ resource: ref.bucket('outbox'), mode: 'readwrite' }],
+      });
       // on-other-suffix shares copy's prefix: copy gets another suffix, so no object matches both.
       copy.trigger = {
         kind: 's3',
