@@ -12,7 +12,7 @@ export const DEFAULT_DELIVERY_SAFETY_MARGIN_MS = 3_000;
 /** Longest single HTTP request to Slack. */
 export const DEFAULT_SLACK_REQUEST_TIMEOUT_MS = 10_000;
 
-const RawConfigSchema = z.object({
+export const AlarmConfigSchema = z.object({
   /** Secrets Manager ARN or name of the default webhook (on AWS). */
   SLACK_WEBHOOK_SECRET_ARN: z.string().trim().min(1, 'must not be empty').optional(),
   /** The default webhook URL itself (local cloud, or a user's real webhook while developing). */
@@ -76,9 +76,9 @@ export function loadAlarmConfig(env: Record<string, string | undefined> = proces
       : sources.length > 1
         ? 'both SLACK_WEBHOOK_SECRET_ARN and SLACK_WEBHOOK_URL are set: set exactly one'
         : undefined;
-  let raw: z.infer<typeof RawConfigSchema>;
+  let raw: z.infer<typeof AlarmConfigSchema>;
   try {
-    raw = loadConfig(RawConfigSchema, env);
+    raw = loadConfig(AlarmConfigSchema, env);
   } catch (err) {
     if (err instanceof ConfigError && sourceIssue) throw new ConfigError([sourceIssue, ...err.issues]);
     throw err;

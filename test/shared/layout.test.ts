@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { allFunctions, pipelines } from '../../pipelines/index.ts';
 import { validateDefinitions } from '../../pipelines/validate.ts';
 
@@ -38,6 +39,18 @@ describe('pipeline definitions', () => {
         readFileSync(join(root, f), 'utf8'),
         `${f} defines settings: they belong in its pipeline's config.ts`,
       ).not.toMatch(/from 'zod'|loadConfig\(/);
+  });
+
+  it('every variable a definition sets is a setting its pipeline’s config.ts reads (no typo is silently ignored)', async () => {
+    for (const p of pipelines) {
+      const config = (await import(join(root, 'pipelines', p.name, 'config.ts'))) as Record<string, unknown>;
+      const read = new Set(
+        Object.values(config).flatMap((v) => (v instanceof z.ZodObject ? Object.keys(v.shape) : [])),
+      );
+      expect(read.size, `pipelines/${p.name}/config.ts exports no settings schema`).toBeGreaterThan(0);
+      for (const fn of p.functions)
+        for (const name of Object.keys(fn.environment)) expect(read, `${fn.id}: ${name}`).toContain(name);
+    }
   });
 
   for (const fn of allFunctions()) {
