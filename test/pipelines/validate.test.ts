@@ -338,6 +338,15 @@ describe('cross-reference errors name the pipeline, the field and the problem', 
       'pipeline other: resources.topics: a topic named "news" is also declared by demo',
     ],
     [
+      'a resource name declared twice in one pipeline',
+      () => [
+        broken((d) => {
+          d.resources.tables!.push({ ...d.resources.tables![0]!, description: 'again' });
+        }),
+      ],
+      'pipeline demo: resources.tables: a table named "items" is also declared by demo',
+    ],
+    [
       'a function id declared twice',
       () => [
         demo(),
