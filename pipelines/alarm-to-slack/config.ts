@@ -5,7 +5,14 @@ import { z } from 'zod';
 import { ConfigError, envInt, loadConfig } from '../../shared/config.ts';
 import { type Route, RoutesSchema } from './routing.ts';
 
-const RawConfigSchema = z.object({
+/** How long a posted SNS MessageId is remembered: SNS redelivers within minutes, 24 h is ample. */
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 86_400;
+/** Kept back from the invocation's remaining time when retrying Slack, so a failure is reported first. */
+export const DEFAULT_DELIVERY_SAFETY_MARGIN_MS = 3_000;
+/** Longest single HTTP request to Slack. */
+export const DEFAULT_SLACK_REQUEST_TIMEOUT_MS = 10_000;
+
+export const AlarmConfigSchema = z.object({
   /** Secrets Manager ARN or name of the default webhook (on AWS). */
   SLACK_WEBHOOK_SECRET_ARN: z.string().trim().min(1, 'must not be empty').optional(),
   /** The default webhook URL itself (local cloud, or a user's real webhook while developing). */
@@ -15,8 +22,8 @@ const RawConfigSchema = z.object({
     .refine(isHttpUrl, 'must be an http(s) URL (value not shown: it is a secret)')
     .optional(),
   IDEMPOTENCY_TABLE: z.string().trim().min(1, 'must not be empty'),
-  /** How long a delivered MessageId is remembered. Default 24 h. */
-  IDEMPOTENCY_TTL_SECONDS: envInt({ min: 60, max: 30 * 86_400 }).default(86_400),
+  /** How long a delivered MessageId is remembered. */
+  IDEMPOTENCY_TTL_SECONDS: envInt({ min: 60, max: 30 * 86_400 }).default(DEFAULT_IDEMPOTENCY_TTL_SECONDS),
   /** Routing rules (JSON), see README. */
   SLACK_ROUTES: z
     .string()
@@ -44,9 +51,9 @@ const RawConfigSchema = z.object({
       return parsed.data;
     }),
   /** Time kept back from the invocation's remaining time when retrying Slack (ms). */
-  DELIVERY_SAFETY_MARGIN_MS: envInt({ min: 0, max: 60_000 }).default(3_000),
+  DELIVERY_SAFETY_MARGIN_MS: envInt({ min: 0, max: 60_000 }).default(DEFAULT_DELIVERY_SAFETY_MARGIN_MS),
   /** Longest single HTTP request to Slack (ms). */
-  SLACK_REQUEST_TIMEOUT_MS: envInt({ min: 100, max: 60_000 }).default(10_000),
+  SLACK_REQUEST_TIMEOUT_MS: envInt({ min: 100, max: 60_000 }).default(DEFAULT_SLACK_REQUEST_TIMEOUT_MS),
 });
 
 export type AlarmConfig = {
@@ -69,9 +76,9 @@ export function loadAlarmConfig(env: Record<string, string | undefined> = proces
       : sources.length > 1
         ? 'both SLACK_WEBHOOK_SECRET_ARN and SLACK_WEBHOOK_URL are set: set exactly one'
         : undefined;
-  let raw: z.infer<typeof RawConfigSchema>;
+  let raw: z.infer<typeof AlarmConfigSchema>;
   try {
-    raw = loadConfig(RawConfigSchema, env);
+    raw = loadConfig(AlarmConfigSchema, env);
   } catch (err) {
     if (err instanceof ConfigError && sourceIssue) throw new ConfigError([sourceIssue, ...err.issues]);
     throw err;

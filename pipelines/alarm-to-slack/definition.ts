@@ -2,6 +2,7 @@
 // each message and posts it to Slack, deduplicated by SNS MessageId. Read by infra/cdk and infra/local.
 import { buildAlarmMessage } from '../../shared/events/builders.ts';
 import { type PipelineDefinition, ref } from '../types.ts';
+import { DEFAULT_DELIVERY_SAFETY_MARGIN_MS, DEFAULT_IDEMPOTENCY_TTL_SECONDS } from './config.ts';
 
 export const alarmToSlack: PipelineDefinition = {
   name: 'alarm-to-slack',
@@ -42,11 +43,11 @@ export const alarmToSlack: PipelineDefinition = {
       environment: {
         SLACK_WEBHOOK_SECRET_ARN: ref.secret('slack-webhook'),
         IDEMPOTENCY_TABLE: ref.table('idempotency'),
-        // How long a posted SNS MessageId is remembered (SNS redelivers within minutes; 24 h is ample).
-        IDEMPOTENCY_TTL_SECONDS: '86400',
-        // Kept back from the invocation's remaining time when retrying Slack, so a failure is reported
+        // Deployed visibly with their defaults (config.ts says why each is what it is): how long a posted SNS
+        // MessageId is remembered, and the time kept back when retrying Slack so that a failure is reported
         // (and the event retried / sent to the DLQ) before Lambda's timeout.
-        DELIVERY_SAFETY_MARGIN_MS: '3000',
+        IDEMPOTENCY_TTL_SECONDS: String(DEFAULT_IDEMPOTENCY_TTL_SECONDS),
+        DELIVERY_SAFETY_MARGIN_MS: String(DEFAULT_DELIVERY_SAFETY_MARGIN_MS),
         // Optional routing by alarm name, JSON: [{"match":"prod-*","webhook":"secret:<name or ARN>"}].
         // Unset by default; see pipelines/alarm-to-slack/README.md.
       },

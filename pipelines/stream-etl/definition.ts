@@ -1,6 +1,7 @@
 // Stream pipeline definition: producers → Firehose `events` → transform → S3 `lake` (partitioned,
 // GZIP) → loader → DynamoDB `events`. Read by infra/cdk and infra/local alike.
 import { type PipelineDefinition, ref } from '../types.ts';
+import { DEFAULT_DROP_TYPES, LAKE_EVENTS_PREFIX } from './config.ts';
 
 export const streamEtl: PipelineDefinition = {
   name: 'stream-etl',
@@ -22,7 +23,7 @@ export const streamEtl: PipelineDefinition = {
         description: 'Ingests producer records; the transform validates and partitions them',
         destination: {
           bucket: 'lake',
-          prefix: 'events/type=!{partitionKeyFromLambda:type}/dt=!{partitionKeyFromLambda:dt}/',
+          prefix: `${LAKE_EVENTS_PREFIX}type=!{partitionKeyFromLambda:type}/dt=!{partitionKeyFromLambda:dt}/`,
           errorPrefix: 'errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/',
           compression: 'GZIP',
           partitionKeys: ['type', 'dt'],
@@ -44,9 +45,9 @@ export const streamEtl: PipelineDefinition = {
       sizing:
         'CPU bound on JSON parse/validate of up to 6 MB per invocation; 1 GB gives a fuller vCPU. Firehose ' +
         'allows up to 5 minutes; 2 minutes is ample and fails fast on a hang.',
-      // Record types answered with Dropped (comma-separated; empty drops nothing). Other settings and
-      // their defaults: MAX_RESPONSE_BYTES (6 MiB), MAX_EVENT_BYTES (350,000); see the pipeline README.
-      environment: { DROP_TYPES: 'heartbeat' },
+      // Record types answered with Dropped (comma-separated; empty drops nothing), deployed visibly with
+      // the default. Other settings and their defaults (MAX_RESPONSE_BYTES, MAX_EVENT_BYTES): config.ts.
+      environment: { DROP_TYPES: DEFAULT_DROP_TYPES.join(',') },
       access: [],
       local: {
         // Producer records of four types (heartbeats are dropped by DROP_TYPES); the demo sends 1,000.
@@ -80,7 +81,7 @@ export const streamEtl: PipelineDefinition = {
         kind: 's3',
         bucket: 'lake',
         events: ['s3:ObjectCreated:*'],
-        filter: { prefix: 'events/' },
+        filter: { prefix: LAKE_EVENTS_PREFIX },
       },
       memoryMb: 512,
       timeoutSeconds: 300,

@@ -1,7 +1,8 @@
 // Loads one lake object (NDJSON, GZIP or plain) into the events table: streams it line by line, turns each
 // valid line into an item with deterministic keys (schema.ts `eventKeys`), and writes with BatchWriteItem,
 // 25 items a call, several calls in flight, retrying UnprocessedItems with backoff and jitter. A bad line
-// is reported (returned, for the handler to log and count) and never stops the other lines.
+// is reported (returned, and logged and counted by `loadChanges`) and never stops the other lines.
+// `loadChanges` is the loader function's work for one S3 notification; handlers/stream-loader.ts wires it.
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -12,7 +13,11 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import type { S3ObjectChange } from '../../shared/events/s3.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { retry } from '../../shared/retry.ts';
+import type { LoaderConfig } from './config.ts';
 import { eventKeys, type NormalisedEvent, parseEventRecord } from './schema.ts';
 
 /** DynamoDB's cap on requests per BatchWriteItem call. */
@@ -235,4 +240,80 @@ export async function loadLines(
   await Promise.all(inFlight);
   if (failure) throw failure;
   return result;
+}
+
+/** Bad lines logged individually per object; the rest are only counted. */
+const MAX_LOGGED_BAD_LINES = 50;
+
+export interface LoadChangesDeps {
+  s3: S3Client;
+  dynamo: DynamoDBClient;
+  config: LoaderConfig;
+  logger: Logger;
+  /** Epoch ms after which no retry wait starts (the invocation's own deadline, less a reserve). */
+  deadline: number;
+}
+
+export interface ChangesLoaded {
+  written: number;
+  badLines: number;
+  /** Objects that could not be loaded (unreadable, or a write that could not complete). */
+  errors: unknown[];
+}
+
+/**
+ * Loads each new object under the lake prefix into the events table (the loader function's work for one S3
+ * notification). A bad line is logged with its object key and line number and counted; an object deleted
+ * before it is read is skipped; any other failure is logged and returned, so the caller can fail the
+ * invocation and let Lambda retry (keys are deterministic: rewriting an item creates no duplicate).
+ */
+export async function loadChanges(
+  changes: readonly S3ObjectChange[],
+  { s3, dynamo, config, logger, deadline }: LoadChangesDeps,
+): Promise<ChangesLoaded> {
+  let written = 0;
+  let badLines = 0;
+  const errors: unknown[] = [];
+  for (const change of changes) {
+    if (change.action !== 'created' || !change.key.startsWith(config.lakePrefix)) {
+      logger.info('ignored: not a new object under the lake prefix', {
+        key: change.key,
+        event: change.eventName,
+      });
+      continue;
+    }
+    try {
+      const object = await s3.send(new GetObjectCommand({ Bucket: change.bucket, Key: change.key }));
+      const body = object.Body as AsyncIterable<Uint8Array> | undefined;
+      if (!body) throw new Error(`GetObject returned no body for ${change.key}`);
+      const result = await loadLines(objectLines(body), {
+        client: dynamo,
+        tableName: config.eventsTable,
+        concurrency: config.concurrency,
+        deadline,
+        onRetry: (info) => logger.debug('retrying unprocessed items', { key: change.key, ...info }),
+      });
+      written += result.written;
+      badLines += result.badLines.length;
+      for (const b of result.badLines.slice(0, MAX_LOGGED_BAD_LINES)) {
+        logger.error('lake line not loaded', { bucket: change.bucket, key: change.key, ...b });
+      }
+      logger.info('object loaded', {
+        key: change.key,
+        lines: result.lines,
+        written: result.written,
+        badLines: result.badLines.length,
+        calls: result.calls,
+      });
+    } catch (err) {
+      if (err instanceof NoSuchKey) {
+        // Deleted before we got to it (e.g. lifecycle or a replay cleanup): nothing left to load.
+        logger.warn('object no longer exists; skipped', { key: change.key });
+        continue;
+      }
+      logger.error('object could not be loaded', { key: change.key, error: err as Error });
+      errors.push(err);
+    }
+  }
+  return { written, badLines, errors };
 }

@@ -23,10 +23,11 @@ import {
   FirehoseErrorRecordSchema,
   firehoseErrorCode,
 } from '../../shared/events/firehose.ts';
+import { loadTransformConfig } from './config.ts';
 import { streamEtl } from './definition.ts';
 import { objectLines } from './loader.ts';
 import { type ProduceOptions, putRecords } from './producer.ts';
-import { DEFAULT_TRANSFORM_OPTIONS, judgeRecord, type TransformOptions } from './transform.ts';
+import { judgeRecord, type TransformOptions } from './transform.ts';
 
 const gzipAsync = promisify(gzipCallback);
 
@@ -37,18 +38,16 @@ export function staticPrefix(template: string): string {
 }
 
 /**
- * The transform's options as the definition deploys them (its DROP_TYPES), so that replay judges a record
- * exactly as the deployed function will. Settings the definition leaves unset keep the transform's defaults.
+ * The transform's options as the definition deploys them (its literal settings, parsed by the transform's own
+ * config schema), so that replay judges a record exactly as the deployed function will. Settings the
+ * definition leaves unset keep the transform's defaults.
  */
 export function deployedTransformOptions(): TransformOptions {
   const fn = streamEtl.functions.find((f) => f.id === 'stream-transform');
-  const drop = fn?.environment?.DROP_TYPES;
-  if (typeof drop !== 'string') return DEFAULT_TRANSFORM_OPTIONS;
-  const types = drop
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
-  return { ...DEFAULT_TRANSFORM_OPTIONS, dropTypes: new Set(types) };
+  const literals = Object.entries(fn?.environment ?? {}).flatMap(([name, v]) =>
+    typeof v === 'string' ? [[name, v] as const] : [],
+  );
+  return loadTransformConfig(Object.fromEntries(literals));
 }
 
 /** The `events` stream's error root in the lake, from the definition: `errors/`. */

@@ -7,10 +7,11 @@ import {
   type FirehoseResponseRecord,
   type FirehoseTransformResponse,
 } from '../../shared/events/firehose.ts';
+import { DEFAULT_TRANSFORM_OPTIONS } from './config.ts';
 import { type NormalisedEvent, parseEventRecord, partitionKeys } from './schema.ts';
 
 export interface TransformOptions {
-  /** Record `type`s answered with Dropped (e.g. `heartbeat`). */
+  /** Record `type`s answered with Dropped (e.g. `heartbeat`). Settings and defaults: config.ts. */
   dropTypes: ReadonlySet<string>;
   /**
    * Upper bound on the UTF-8 size of the serialised response. Lambda refuses a synchronous response
@@ -25,15 +26,6 @@ export interface TransformOptions {
    */
   maxEventBytes: number;
 }
-
-/** 6 MiB: just under Lambda's enforced synchronous response cap of 6,291,556 bytes. */
-export const LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024;
-
-export const DEFAULT_TRANSFORM_OPTIONS: TransformOptions = {
-  dropTypes: new Set(['heartbeat']),
-  maxResponseBytes: LAMBDA_RESPONSE_LIMIT,
-  maxEventBytes: 350_000,
-};
 
 export type FailureCode =
   | 'invalid-base64'

@@ -9,7 +9,13 @@ import type { Context } from 'aws-lambda';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEPLOYED_BUNDLE } from '../../infra/cdk/bundle-options.ts';
-import { captureOutput, type Dynalite, lambdaContext, startDynalite, startFakeSlack } from './support.ts';
+import {
+  captureOutput,
+  type Dynalite,
+  lambdaContext,
+  startDynalite,
+  startFakeSlack,
+} from '../support/alarm.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 let db: Dynalite;

@@ -2,7 +2,7 @@
 // URLs), route matching, and webhook resolution from secrets (Secrets Manager itself is the one thing
 // faked here: no AWS account on this machine), cached once per container.
 import { describe, expect, it } from 'vitest';
-import { loadAlarmConfig } from '../../pipelines/alarm-to-slack/config.ts';
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, loadAlarmConfig } from '../../pipelines/alarm-to-slack/config.ts';
 import { globToRegExp, selectRoute } from '../../pipelines/alarm-to-slack/routing.ts';
 import { createWebhookResolver } from '../../pipelines/alarm-to-slack/webhooks.ts';
 import { ConfigError } from '../../shared/config.ts';
@@ -30,7 +30,7 @@ describe('loadAlarmConfig', () => {
       kind: 'secret',
       secretId: 'arn:aws:secretsmanager:us-east-1:1:secret:x',
     });
-    expect(aws.idempotencyTtlSeconds).toBe(86_400);
+    expect(aws.idempotencyTtlSeconds).toBe(DEFAULT_IDEMPOTENCY_TTL_SECONDS);
     expect(aws.routes).toEqual([]);
     const local = loadAlarmConfig({ ...base, SLACK_WEBHOOK_URL: SECRET_URL });
     expect(local.defaultWebhook).toEqual({ kind: 'url', url: SECRET_URL });

@@ -12,7 +12,7 @@ import {
   startDynalite,
   startFakeSlack,
   testConfig,
-} from './support.ts';
+} from '../support/alarm.ts';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alarms';
 let db: Dynalite;

@@ -8,7 +8,7 @@ import {
   SlackPermanentError,
 } from '../../pipelines/alarm-to-slack/slack.ts';
 import { redact, redactDeep } from '../../shared/redact.ts';
-import { startFakeSlack } from './support.ts';
+import { startFakeSlack } from '../support/alarm.ts';
 
 /** Every form of `url` a server or a logger may produce. */
 function echoForms(url: string): string[] {

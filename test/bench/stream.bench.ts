@@ -5,14 +5,11 @@
 // item, both with the same number of requests in flight, so the comparison is about batching alone.
 import { randomUUID } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_TRANSFORM_OPTIONS } from '../../pipelines/stream-etl/config.ts';
 import { lineToItem, loadLines } from '../../pipelines/stream-etl/loader.ts';
-import {
-  DEFAULT_TRANSFORM_OPTIONS,
-  type InputRecord,
-  transformRecords,
-} from '../../pipelines/stream-etl/transform.ts';
+import { type InputRecord, transformRecords } from '../../pipelines/stream-etl/transform.ts';
 import { buildFirehoseTransformEvent, type FirehoseTransformEvent } from '../../shared/events/index.ts';
-import { startDynalite } from '../stream/support/dynalite.ts';
+import { startDynalite } from '../support/stream-dynalite.ts';
 import { type Benchmark, type BenchResult, timeAlternating } from './harness.ts';
 
 const TYPES = ['page.view', 'click', 'add_to_cart', 'checkout.started', 'order.created', 'search'];

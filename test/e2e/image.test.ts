@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { photo } from '../image/images.ts';
+import { photo } from '../support/images.ts';
 import { startTestCloud } from '../support/local-cloud.ts';
 
 type TestCloud = Awaited<ReturnType<typeof startTestCloud>>;

@@ -13,8 +13,6 @@ import { CloudFrontService, localDistributionId } from '../../infra/local/cloudf
 import { VARIANT_CACHE_CONTROL } from '../../pipelines/image-resize/variants.ts';
 import { resetClients } from '../../shared/aws/client-cache.ts';
 import { invalidationPath } from '../../shared/aws/cloudfront.ts';
-import type { TestS3 } from '../support/s3-engine.ts';
-import { photo, textNamedJpg } from './images.ts';
 import {
   captureOutput,
   created,
@@ -24,7 +22,9 @@ import {
   removed,
   startImageS3,
   upload,
-} from './support.ts';
+} from '../support/image.ts';
+import { photo, textNamedJpg } from '../support/images.ts';
+import type { TestS3 } from '../support/s3-engine.ts';
 
 let server: TestS3;
 let cfServer: http.Server;

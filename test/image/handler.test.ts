@@ -18,8 +18,6 @@ import { loadImageConfig } from '../../pipelines/image-resize/config.ts';
 import { processUpload } from '../../pipelines/image-resize/pipeline.ts';
 import { resetClients } from '../../shared/aws/client-cache.ts';
 import { ConfigError } from '../../shared/config.ts';
-import type { TestS3 } from '../support/s3-engine.ts';
-import { alphaPng, photo, textNamedJpg } from './images.ts';
 import {
   captureOutput,
   created,
@@ -29,7 +27,9 @@ import {
   removed,
   startImageS3,
   upload,
-} from './support.ts';
+} from '../support/image.ts';
+import { alphaPng, photo, textNamedJpg } from '../support/images.ts';
+import type { TestS3 } from '../support/s3-engine.ts';
 
 let server: TestS3;
 let dir: string;

@@ -5,7 +5,15 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isSrgbProfile, tagOffsets } from '../../pipelines/image-resize/icc.ts';
 import { inspectImage } from '../../pipelines/image-resize/inspect.ts';
-import { builtInProfile, cmykJpeg, displayP3Png, photo, photoProfile, png16, tagPng } from './images.ts';
+import {
+  builtInProfile,
+  cmykJpeg,
+  displayP3Png,
+  photo,
+  photoProfile,
+  png16,
+  tagPng,
+} from '../support/images.ts';
 
 const limits = { maxPixels: 100_000_000 };
 

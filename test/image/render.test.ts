@@ -20,7 +20,7 @@ import {
   svg,
   textNamedJpg,
   truncatedJpeg,
-} from './images.ts';
+} from '../support/images.ts';
 
 const limits = { maxPixels: 100_000_000 };
 const render = (input: Buffer, variants: readonly VariantSpec[] = DEFAULT_VARIANTS) =>

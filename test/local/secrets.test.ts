@@ -33,7 +33,7 @@ const leakyPipeline: PipelineDefinition = {
       timeoutSeconds: 10,
       sizing: 'test',
       environment: { HOOK_SECRET_ARN: ref.secret('hook') },
-      access: [],
+      access: [{ resource: ref.secret('hook'), mode: 'read' }],
     },
   ],
 };

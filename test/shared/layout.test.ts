@@ -1,44 +1,56 @@
 // The layout contract: the pipeline definitions are the single description both runtimes read, so they
-// must be internally consistent (every reference resolves, every entry exists and exports a handler), and
-// every module says at its top what it is for.
+// must pass validation and every entry must exist and export a handler; each pipeline folder is complete
+// (definition, configuration schema, README) and handlers/ holds only the entry points the definitions
+// name; every module says at its top what it is for. Expected names come from the definitions.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { allFunctions, pipelines } from '../../pipelines/index.ts';
-import type { ResourceRef } from '../../pipelines/types.ts';
+import { validateDefinitions } from '../../pipelines/validate.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-function declared(ref: ResourceRef): boolean {
-  const r = pipelines.map((p) => p.resources);
-  const names = (kind: ResourceRef['kind']) => {
-    switch (kind) {
-      case 'bucket':
-        return r.flatMap((x) => x.buckets ?? []).map((b) => b.name);
-      case 'table':
-        return r.flatMap((x) => x.tables ?? []).map((t) => t.name);
-      case 'topic':
-        return r.flatMap((x) => x.topics ?? []).map((t) => t.name);
-      case 'stream':
-        return r.flatMap((x) => x.streams ?? []).map((s) => s.name);
-      case 'secret':
-        return r.flatMap((x) => x.secrets ?? []).map((s) => s.name);
-      case 'cdn':
-        return r
-          .flatMap((x) => x.buckets ?? [])
-          .filter((b) => b.cdn)
-          .map((b) => b.name);
-    }
-  };
-  return names(ref.kind).includes(ref.name);
-}
+const pipelineDirs = readdirSync(join(root, 'pipelines')).filter((d) =>
+  statSync(join(root, 'pipelines', d)).isDirectory(),
+);
 
 describe('pipeline definitions', () => {
-  it('lists the three pipelines with unique function ids', () => {
-    expect(pipelines.map((p) => p.name)).toEqual(['image-resize', 'alarm-to-slack', 'stream-etl']);
-    const ids = allFunctions().map((f) => f.id);
-    expect(new Set(ids).size).toBe(ids.length);
+  it('one pipeline per folder of pipelines/, each listed once in pipelines/index.ts', () => {
+    expect(pipelines.map((p) => p.name).sort()).toEqual([...pipelineDirs].sort());
+    // Validation (test/pipelines/validate.test.ts) covers names, references and access; here: it accepts them.
+    expect(() => validateDefinitions(pipelines)).not.toThrow();
+  });
+
+  it('each pipeline folder holds its definition, its configuration schema and its README', () => {
+    for (const name of pipelineDirs)
+      for (const file of ['definition.ts', 'config.ts', 'README.md'])
+        expect(existsSync(join(root, 'pipelines', name, file)), `pipelines/${name}/${file}`).toBe(true);
+  });
+
+  it('handlers/ holds only the entry points the definitions name, and no configuration schema', () => {
+    const entries = allFunctions().map((f) => f.entry);
+    for (const entry of entries) expect(entry, 'entry outside handlers/').toMatch(/^handlers\/[^/]+\.ts$/);
+    const handlerFiles = readdirSync(join(root, 'handlers')).map((f) => `handlers/${f}`);
+    expect(handlerFiles.sort()).toEqual([...entries].sort());
+    for (const f of handlerFiles)
+      expect(
+        readFileSync(join(root, f), 'utf8'),
+        `${f} defines settings: they belong in its pipeline's config.ts`,
+      ).not.toMatch(/from 'zod'|loadConfig\(/);
+  });
+
+  it('every variable a definition sets is a setting its pipeline’s config.ts reads (no typo is silently ignored)', async () => {
+    for (const p of pipelines) {
+      const config = (await import(join(root, 'pipelines', p.name, 'config.ts'))) as Record<string, unknown>;
+      const read = new Set(
+        Object.values(config).flatMap((v) => (v instanceof z.ZodObject ? Object.keys(v.shape) : [])),
+      );
+      expect(read.size, `pipelines/${p.name}/config.ts exports no settings schema`).toBeGreaterThan(0);
+      for (const fn of p.functions)
+        for (const name of Object.keys(fn.environment)) expect(read, `${fn.id}: ${name}`).toContain(name);
+    }
   });
 
   for (const fn of allFunctions()) {
@@ -56,38 +68,7 @@ describe('pipeline definitions', () => {
       const mod = (await import(join(root, fn.entry))) as { handler?: unknown };
       expect(typeof mod.handler).toBe('function');
     });
-
-    it(`${fn.id}: every resource it names is declared`, () => {
-      const refs = [
-        ...fn.access.map((a) => a.resource),
-        ...Object.values(fn.environment).filter((v): v is ResourceRef => typeof v !== 'string'),
-      ];
-      for (const ref of refs) expect(declared(ref), `${ref.kind} ${ref.name}`).toBe(true);
-      const t = fn.trigger;
-      const triggerRef: ResourceRef =
-        t.kind === 's3'
-          ? { kind: 'bucket', name: t.bucket }
-          : t.kind === 'sns'
-            ? { kind: 'topic', name: t.topic }
-            : { kind: 'stream', name: t.stream };
-      expect(declared(triggerRef), `trigger ${triggerRef.kind} ${triggerRef.name}`).toBe(true);
-    });
   }
-
-  it('every delivery stream names a processor function of its pipeline and a declared bucket', () => {
-    for (const p of pipelines) {
-      for (const s of p.resources.streams ?? []) {
-        expect(p.functions.map((f) => f.id)).toContain(s.processor);
-        expect(declared({ kind: 'bucket', name: s.destination.bucket })).toBe(true);
-        expect(s.destination.errorPrefix).toContain('!{firehose:error-output-type}');
-      }
-    }
-  });
-
-  it('each pipeline folder has its own README', () => {
-    for (const p of pipelines)
-      expect(existsSync(join(root, 'pipelines', p.name, 'README.md')), p.name).toBe(true);
-  });
 });
 
 describe('modules', () => {

@@ -14,7 +14,7 @@ import {
   EventValidationError,
 } from '../../shared/events/index.ts';
 import { startTestS3, type TestS3 } from '../support/s3-engine.ts';
-import { startDynalite, type TestDynamo } from './support/dynalite.ts';
+import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 
 let engine: TestS3;
 let db: TestDynamo;

@@ -17,7 +17,7 @@ import {
   objectLines,
 } from '../../pipelines/stream-etl/loader.ts';
 import { RetryError } from '../../shared/retry.ts';
-import { startDynalite, type TestDynamo } from './support/dynalite.ts';
+import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 
 /** A separate in-memory dynalite per test (~20 ms to start) keeps tests independent. */
 const freshTable = (): Promise<TestDynamo> => startDynalite();

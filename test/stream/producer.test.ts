@@ -1,12 +1,12 @@
 // Producer tests with the real AWS SDK against a real HTTP server speaking Firehose JSON 1.1 on
-// 127.0.0.1 (test/stream/support/fake-firehose.ts) that injects partial failures: every record is
+// 127.0.0.1 (test/support/fake-firehose.ts) that injects partial failures: every record is
 // delivered exactly once or reported with its index and error; only failed records are resent; chunks
 // respect Firehose's limits.
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chunkIndexes, FIREHOSE_LIMITS, putRecords } from '../../pipelines/stream-etl/producer.ts';
-import { type FakeFirehose, type FakeFirehoseOptions, startFakeFirehose } from './support/fake-firehose.ts';
+import { type FakeFirehose, type FakeFirehoseOptions, startFakeFirehose } from '../support/fake-firehose.ts';
 
 let server: FakeFirehose | undefined;
 afterEach(async () => {

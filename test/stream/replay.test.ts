@@ -14,6 +14,7 @@ import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DROP_TYPES, DEFAULT_TRANSFORM_OPTIONS } from '../../pipelines/stream-etl/config.ts';
 import { putRecords } from '../../pipelines/stream-etl/producer.ts';
 import {
   DEFAULT_ERROR_ROOT,
@@ -23,7 +24,6 @@ import {
   replayedKey,
 } from '../../pipelines/stream-etl/replay.ts';
 import { parseEventRecord } from '../../pipelines/stream-etl/schema.ts';
-import { DEFAULT_TRANSFORM_OPTIONS } from '../../pipelines/stream-etl/transform.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 
 let cloud: TestCloud;
@@ -379,7 +379,7 @@ describe('error record lines', () => {
       code: 'invalid-base64',
       errorCode: 'E',
     });
-    const heartbeat = JSON.stringify({ ...event(1), type: 'heartbeat' });
-    expect(judgeErrorLine(JSON.stringify({ rawData: btoa(heartbeat) }), opts)).toEqual({ kind: 'dropped' });
+    const dropped = JSON.stringify({ ...event(1), type: DEFAULT_DROP_TYPES[0] });
+    expect(judgeErrorLine(JSON.stringify({ rawData: btoa(dropped) }), opts)).toEqual({ kind: 'dropped' });
   });
 });

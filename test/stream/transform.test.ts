@@ -6,6 +6,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_DROP_TYPES,
+  DEFAULT_TRANSFORM_OPTIONS,
+  LAMBDA_RESPONSE_LIMIT,
+} from '../../pipelines/stream-etl/config.ts';
+import {
   canonicalJson,
   deriveEventId,
   EventRecordSchema,
@@ -13,9 +18,7 @@ import {
   quickAccepts,
 } from '../../pipelines/stream-etl/schema.ts';
 import {
-  DEFAULT_TRANSFORM_OPTIONS,
   type InputRecord,
-  LAMBDA_RESPONSE_LIMIT,
   type TransformOptions,
   transformRecords,
 } from '../../pipelines/stream-etl/transform.ts';
@@ -48,7 +51,7 @@ const textArb = fc.oneof(
   fc.string({ minLength: 1, maxLength: 24 }),
   fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }), // unicode: accents, emoji, CJK, ZWJ
 );
-const typeArb = textArb.filter((t) => t !== 'heartbeat');
+const typeArb = textArb.filter((t) => !DEFAULT_DROP_TYPES.includes(t));
 
 const timeArb = fc.oneof(
   fc.integer({ min: MIN_MS, max: MAX_MS }).map((ms) => ({ ms, wire: ms as string | number })),
@@ -88,7 +91,7 @@ const validCase: fc.Arbitrary<Case> = fc.tuple(validFields, fc.boolean()).map(([
 
 const droppedCase: fc.Arbitrary<Case> = validFields.map((f) => ({
   bytes: Buffer.from(
-    JSON.stringify({ source: f.source, type: 'heartbeat', time: f.time.wire, data: f.data }),
+    JSON.stringify({ source: f.source, type: DEFAULT_DROP_TYPES[0], time: f.time.wire, data: f.data }),
   ),
   expected: { kind: 'dropped' },
 }));

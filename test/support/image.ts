@@ -1,4 +1,4 @@
-// Shared pieces of the image handler tests (handler.test.ts, cdn.test.ts): a Lambda context, the upload and
+// Shared pieces of the image handler tests (test/image/handler.test.ts, cdn.test.ts): a Lambda context, the upload and
 // display buckets on the local S3 engine, AWS-shaped S3 events for an upload, and a capture of what the
 // function prints (Powertools logs and EMF metrics).
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
 import type { Outcome } from '../../pipelines/image-resize/pipeline.ts';
 import { buildS3Event } from '../../shared/events/index.ts';
-import { startTestS3, type TestS3 } from '../support/s3-engine.ts';
+import { startTestS3, type TestS3 } from './s3-engine.ts';
 
 export type Handler = (event: unknown, context: Context) => Promise<{ outcomes: Outcome[] }>;
 

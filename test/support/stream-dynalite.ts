@@ -8,7 +8,7 @@ import {
   paginateScan,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { streamEtl } from '../../../pipelines/stream-etl/definition.ts';
+import { streamEtl } from '../../pipelines/stream-etl/definition.ts';
 
 export interface TestDynamo {
   client: DynamoDBClient;
