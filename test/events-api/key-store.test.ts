@@ -7,7 +7,7 @@ import { KeyStore } from '../../pipelines/events-api/key-store.ts';
 import { main } from '../../pipelines/events-api/keys-cli.ts';
 import { authorize } from '../../pipelines/events-api/routes.ts';
 import { buildHttpAuthorizerEvent } from '../../shared/events/index.ts';
-import { startDynalite, type TestDynamo } from '../stream/support/dynalite.ts';
+import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 
 let db: TestDynamo;
 const TABLE = 'api-keys';

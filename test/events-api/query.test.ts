@@ -12,7 +12,7 @@ import {
   queryRange,
   type StoredEvent,
 } from '../../pipelines/events-api/query.ts';
-import { startDynalite, type TestDynamo } from '../stream/support/dynalite.ts';
+import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 import { makeEvent, T0, writeEvents } from '../support/events.ts';
 
 const key = randomBytes(32);

@@ -4,7 +4,7 @@
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import { toItem } from '../../pipelines/stream-etl/loader.ts';
 import { type NormalisedEvent, parseEventRecord } from '../../pipelines/stream-etl/schema.ts';
-import type { TestDynamo } from '../stream/support/dynalite.ts';
+import type { TestDynamo } from './stream-dynalite.ts';
 
 export const T0 = Date.parse('2026-11-30T22:00:00.000Z');
 
