@@ -1,6 +1,7 @@
 // Local Lambda: each function gets a pool of worker threads (one invocation per worker at a time, at most
 // localWorkerCap() workers, idle ones terminated after a while), its own environment, its configured timeout (the worker is
-// terminated, as Lambda freezes and discards a timed-out sandbox) and memory (V8 heap limit). Async
+// terminated, as Lambda freezes and discards a timed-out sandbox) and memory (V8's old generation at
+// memoryMb; its young generation bounded for the host, DEFAULTS.workerYoungGenerationMb). Async
 // invocations (S3, SNS) are retried twice with a delay, then dead-lettered, as Lambda does for event
 // sources that invoke asynchronously. Hand-written: no library runs Lambda handlers in-process.
 import { randomUUID } from 'node:crypto';
