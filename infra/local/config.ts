@@ -39,4 +39,10 @@ export const DEFAULTS = {
   concurrency: 4,
   /** An idle worker is terminated after this long (0 = never), so its memory returns to the system. */
   workerIdleMs: 60_000,
+  /**
+   * V8's young generation of each function worker, MB (two semi-spaces and the new large-object space,
+   * a third each). V8's default for a worker is 48 MB, and an allocating handler soon keeps its two
+   * 16 MB semi-spaces resident: with several workers in one process that is most of their heap.
+   */
+  workerYoungGenerationMb: 12,
 };

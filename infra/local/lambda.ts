@@ -1,6 +1,7 @@
 // Local Lambda: each function gets a pool of worker threads (one invocation per worker at a time, at most
 // localWorkerCap() workers, idle ones terminated after a while), its own environment, its configured timeout (the worker is
-// terminated, as Lambda freezes and discards a timed-out sandbox) and memory (V8 heap limit). Async
+// terminated, as Lambda freezes and discards a timed-out sandbox) and memory (V8's old generation at
+// memoryMb; its young generation bounded for the host, DEFAULTS.workerYoungGenerationMb). Async
 // invocations (S3, SNS) are retried twice with a delay, then dead-lettered, as Lambda does for event
 // sources that invoke asynchronously. Hand-written: no library runs Lambda handlers in-process.
 import { randomUUID } from 'node:crypto';
@@ -27,17 +28,22 @@ export interface FunctionConfig {
   concurrency: number;
   /** A worker idle this long is terminated (its memory returns); 0 or unset = kept until close. */
   idleMs?: number;
+  /** V8's young generation per worker, MB (see DEFAULTS.workerYoungGenerationMb). */
+  youngGenerationMb?: number;
   env: Record<string, string>;
 }
 
 /**
  * How many workers the local cloud runs for a function at most. On Lambda each sandbox brings its own CPU
- * share and memory; locally every worker shares the host's cores and one process's memory, so:
+ * share and memory; locally every worker shares the host's cores and one process's memory (each worker
+ * costs about 60 MB even idle: its V8 heap, the SDK, and tsx's module-hooks thread), so:
  * - CPU-bound functions (`local.cpuBound`): one worker per core, as more only wait for a core while
  *   holding their decoded inputs in memory;
- * - others (mostly waiting on I/O): up to two per core, but never fewer than LOCAL_DEFAULT_CONCURRENCY;
- * and never more than the definition's reservedConcurrency, which bounds concurrency on Lambda too.
- * `LOCAL_POOL_SIZING=reserved` restores the former sizing (reservedConcurrency or the default, no cap).
+ * - others: one per core too, but at least two. What they wait on locally (DynamoDB, S3, Firehose) is
+ *   served by this same process, so workers beyond the cores add memory and contention, not throughput;
+ * and never more than the definition's reservedConcurrency (or LOCAL_DEFAULT_CONCURRENCY without one),
+ * which bounds concurrency on Lambda too. `LOCAL_POOL_SIZING=reserved` restores the former sizing
+ * (reservedConcurrency or the default, no cap).
  */
 export function localWorkerCap(
   fn: Pick<FunctionSpec, 'reservedConcurrency' | 'local'>,
@@ -47,7 +53,7 @@ export function localWorkerCap(
   const fallback = env.LOCAL_DEFAULT_CONCURRENCY ?? DEFAULTS.concurrency;
   const wanted = fn.reservedConcurrency ?? fallback;
   if (env.LOCAL_POOL_SIZING === 'reserved') return wanted;
-  const hostCap = fn.local?.cpuBound ? cores : Math.max(fallback, 2 * cores);
+  const hostCap = fn.local?.cpuBound ? cores : Math.max(2, cores);
   return Math.max(1, Math.min(wanted, hostCap));
 }
 
@@ -136,7 +142,10 @@ export class FunctionPool {
       workerData: data,
       stdout: true,
       stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, c.memoryMb) },
+      resourceLimits: {
+        maxOldGenerationSizeMb: Math.max(64, c.memoryMb),
+        maxYoungGenerationSizeMb: c.youngGenerationMb ?? DEFAULTS.workerYoungGenerationMb,
+      },
     });
     const slot: Slot = { worker, busy: false };
     this.slots.push(slot);

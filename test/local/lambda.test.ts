@@ -1,7 +1,7 @@
 // Lambda semantics on the local cloud, with the test-only pipeline in fixtures/: AWS-shaped S3 and SNS
 // events honouring trigger filters, a real-shaped context and environment, two retries then the DLQ,
 // timeouts, a missing handler module, and Firehose's transform, partitioning, naming and error output.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../infra/local/config.ts';
 import type { DeadLetter } from '../../infra/local/dlq.ts';
 import { type FunctionConfig, FunctionPool, localWorkerCap } from '../../infra/local/lambda.ts';
 import { imageResize } from '../../pipelines/image-resize/definition.ts';
@@ -190,20 +191,72 @@ describe('worker pool sizing and idle release', () => {
   // Worker count is the local stand-in for concurrent sandboxes; Lambda never runs more concurrent
   // executions of a function than its reserved concurrency ("Reserved concurrency is the maximum number of
   // concurrent instances", docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
-  it('caps CPU-bound functions at the cores and others at twice the cores, within reservedConcurrency', () => {
+  it('caps every function at the cores (at least two unless CPU-bound), within reservedConcurrency', () => {
     const cpu = { reservedConcurrency: 20, local: { cpuBound: true } };
     expect(localWorkerCap(cpu, {}, 2)).toBe(2);
+    expect(localWorkerCap(cpu, {}, 1)).toBe(1);
     expect(localWorkerCap(cpu, {}, 64)).toBe(20);
     expect(localWorkerCap({ local: { cpuBound: true } }, {}, 64)).toBe(4); // no reservation: the default
-    expect(localWorkerCap({ reservedConcurrency: 10 }, {}, 2)).toBe(4); // I/O-bound: at least the default
-    expect(localWorkerCap({ reservedConcurrency: 10 }, {}, 3)).toBe(6); // ... or two per core
-    expect(localWorkerCap({ reservedConcurrency: 10 }, { LOCAL_DEFAULT_CONCURRENCY: 8 }, 2)).toBe(8);
+    expect(localWorkerCap({ reservedConcurrency: 10 }, {}, 2)).toBe(2); // the stream loader on 2 cores
+    expect(localWorkerCap({ reservedConcurrency: 10 }, {}, 1)).toBe(2); // not CPU-bound: at least two
+    expect(localWorkerCap({ reservedConcurrency: 10 }, {}, 3)).toBe(3);
+    expect(localWorkerCap({ reservedConcurrency: 10 }, {}, 64)).toBe(10);
+    // The default is what a function without reservedConcurrency wants; it does not lift the host's cap.
+    expect(localWorkerCap({ reservedConcurrency: 10 }, { LOCAL_DEFAULT_CONCURRENCY: 8 }, 2)).toBe(2);
+    expect(localWorkerCap({}, { LOCAL_DEFAULT_CONCURRENCY: 8 }, 16)).toBe(8);
     expect(localWorkerCap({ reservedConcurrency: 2 }, {}, 64)).toBe(2);
-    expect(localWorkerCap({}, {}, 2)).toBe(4);
+    expect(localWorkerCap({}, {}, 2)).toBe(2);
+    expect(localWorkerCap({}, {}, 64)).toBe(4);
     // The former sizing, kept as the benchmark's baseline.
     expect(localWorkerCap(cpu, { LOCAL_POOL_SIZING: 'reserved' }, 2)).toBe(20);
+    expect(localWorkerCap({ reservedConcurrency: 10 }, { LOCAL_POOL_SIZING: 'reserved' }, 2)).toBe(10);
     // The image function is the CPU-bound one; the sizing reads that from its definition.
     expect(imageResize.functions[0]?.local?.cpuBound).toBe(true);
+  });
+
+  it("bounds each worker's V8 heap: old generation at memoryMb, young generation at the local default", async () => {
+    // A plain ES module in a temporary directory: allocates short-lived objects (which live in the young
+    // generation) and reports the heap's limit and the young generation's semi-space pair.
+    const dir = await mkdtemp(path.join(tmpdir(), 'local-heap-'));
+    const entryPath = path.join(dir, 'heap.mjs');
+    await writeFile(
+      entryPath,
+      `import v8 from 'node:v8';
+export async function handler() {
+  let keep = [];
+  for (let i = 0; i < 2e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 5000) keep = []; }
+  const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  return { limitMb: v8.getHeapStatistics().heap_size_limit / 2 ** 20, newSpaceMb: space.space_size / 2 ** 20 };
+}
+`,
+    );
+    const pool = new FunctionPool(
+      {
+        id: 'heap',
+        entry: 'heap.mjs',
+        entryPath,
+        handlerName: 'handler',
+        memoryMb: 128,
+        timeoutSeconds: 20,
+        concurrency: 1,
+        env: {},
+      },
+      () => {},
+    );
+    try {
+      const r = await pool.invoke({});
+      if (!r.ok) throw new Error(`${r.error.errorType}: ${r.error.errorMessage}`);
+      const { limitMb, newSpaceMb } = r.value as { limitMb: number; newSpaceMb: number };
+      // V8's heap limit is the old generation plus the young one (V8's own default young generation for a
+      // worker is 48 MB, i.e. two 16 MB semi-spaces).
+      expect(limitMb).toBe(128 + DEFAULTS.workerYoungGenerationMb);
+      // The two semi-spaces are two thirds of the young generation (the new large-object space the rest).
+      expect(newSpaceMb).toBeGreaterThan(0);
+      expect(newSpaceMb).toBeLessThanOrEqual((DEFAULTS.workerYoungGenerationMb * 2) / 3);
+    } finally {
+      await pool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   const pools: FunctionPool[] = [];
