@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysCovered, MAX_CACHED_DAYS, QueryCache } from '../../pipelines/events-api/cache.ts';
 import { parseRangeQuery, queryRange, type RangeQuery } from '../../pipelines/events-api/query.ts';
-import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 import { makeEvent, T0, writeEvents } from '../support/events.ts';
+import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 import { requireValkey, startValkey, type TestValkey } from '../support/valkey.ts';
 
 const available = requireValkey('events-api cache.test.ts');

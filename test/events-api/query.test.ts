@@ -12,8 +12,8 @@ import {
   queryRange,
   type StoredEvent,
 } from '../../pipelines/events-api/query.ts';
-import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 import { makeEvent, T0, writeEvents } from '../support/events.ts';
+import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 
 const key = randomBytes(32);
 let db: TestDynamo;

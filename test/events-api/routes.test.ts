@@ -11,8 +11,8 @@ import { handleIngest, handleQuery } from '../../pipelines/events-api/routes.ts'
 import type { ProduceResult } from '../../pipelines/stream-etl/producer.ts';
 import type { NormalisedEvent } from '../../pipelines/stream-etl/schema.ts';
 import { buildHttpApiEvent, type HttpApiEvent, HttpApiEventSchema } from '../../shared/events/index.ts';
-import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 import { makeEvent, T0, writeEvents } from '../support/events.ts';
+import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 
 const post = (
   body: string | Uint8Array,
