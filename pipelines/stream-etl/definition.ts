@@ -53,19 +53,20 @@ export const streamEtl: PipelineDefinition = {
         // Producer records of four types (heartbeats are dropped by DROP_TYPES); the demo sends 1,000.
         sample: {
           name: 'records.ndjson',
-          records: 1000,
+          // 1,000 distinct records from five sources (a quarter heartbeats, which DROP_TYPES drops) and one
+          // line in a hundred not JSON at all, so the demo shows all three outcomes: loaded, dropped, errors/.
           content: () => {
             const now = Date.now();
             const types = ['page.view', 'click', 'order.created', 'heartbeat'];
-            const lines = types.flatMap((_, round) =>
-              types.map((type, i) =>
-                JSON.stringify({
-                  source: 'sample',
-                  type,
-                  time: new Date(now + (round * 4 + i) * 1000).toISOString(),
-                  data: { i: round * 4 + i },
-                }),
-              ),
+            const lines = Array.from({ length: 1000 }, (_, i) =>
+              i % 100 === 99
+                ? `{"source":"sample-${i % 5}","type":"broken", this is not JSON`
+                : JSON.stringify({
+                    source: `sample-${i % 5}`,
+                    type: types[i % 4],
+                    time: new Date(now + i * 1000).toISOString(),
+                    data: { i },
+                  }),
             );
             return `${lines.join('\n')}\n`;
           },

@@ -49,7 +49,7 @@ export const firehoseTransformTrigger: LocalTriggerKind<'firehose-transform'> = 
       if (pending.length) await sleep(200 * attempts);
     }
     const sent = count - pending.length;
-    return `put ${sent} records (${sample.name}: ${lines.length} lines, cycled) to Firehose stream ${t.stream}${pending.length ? `; ${pending.length} refused` : ''}`;
+    return `put ${sent} records (${sample.name}${count > lines.length ? `: ${lines.length} lines, cycled` : ''}) to Firehose stream ${t.stream}${pending.length ? `; ${pending.length} refused` : ''}`;
   },
   results: (t, catalog) => {
     const spec = catalog.resources.stream.find((s) => s.name === t.stream);
