@@ -159,7 +159,7 @@ function createResource<K extends ResourceKind>(ctx: CdkContext, kind: K, name: 
   created.set(name, plugin.create(ctx, declared(ctx.catalog, kind, name)));
 }
 
-/** A reference's physical id (bucket → name, topic → ARN, cdn → distribution id …), by its kind's plug-in. */
+/** A reference's physical id (a name, an ARN, a distribution id …), as its kind's plug-in resolves it. */
 function resolve<K extends ResourceKind>(
   resources: PipelineResources,
   ref: { kind: K; name: string },
