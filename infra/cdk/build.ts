@@ -17,11 +17,8 @@ export function buildApp(opts: BuildOptions = {}): { app: App; stack: EventPipel
   const { pipelines = allPipelines, ...appProps } = opts;
   const app = new App(appProps);
   const settings = readSettings(app.node);
-  const stack = new EventPipelinesStack(app, settings.stackName, {
-    pipelines,
-    settings,
-    description: 'Event pipelines: image resize, alarm to Slack, stream ETL',
-  });
+  // The stack writes its own template description, naming the pipelines it was built from.
+  const stack = new EventPipelinesStack(app, settings.stackName, { pipelines, settings });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, stack };
 }

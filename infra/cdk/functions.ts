@@ -25,7 +25,7 @@ export interface BuiltFunction {
   fn: NodejsFunction;
   role: iam.Role;
   logGroup: logs.LogGroup;
-  /** On-failure destination of asynchronous invocations (S3 and SNS triggers). */
+  /** On-failure destination of asynchronous invocations (trigger kinds that invoke asynchronously). */
   dlq?: sqs.Queue;
 }
 
@@ -33,11 +33,12 @@ export interface FunctionOptions {
   environment: Record<string, string>;
   logRetention: logs.RetentionDays;
   reservedConcurrency: boolean;
+  /** Its trigger invokes it asynchronously (kinds/: the trigger kind's `invocation`): retries, then a DLQ. */
+  asynchronous: boolean;
 }
 
-/** True when Lambda invokes the function asynchronously (its own retries, then the on-failure destination). */
-export const isAsync = (spec: FunctionSpec): boolean =>
-  spec.trigger.kind === 's3' || spec.trigger.kind === 'sns';
+/** What happens to an asynchronous invocation that threw (the retries and destination set below). */
+export const ASYNC_ON_ERROR = 'Lambda retries twice, then the event goes to the DLQ.';
 
 export const pascal = (s: string): string =>
   s
@@ -89,7 +90,7 @@ export function buildFunction(scope: Construct, spec: FunctionSpec, opts: Functi
   logGroup.grantWrite(role);
 
   let dlq: sqs.Queue | undefined;
-  if (isAsync(spec)) {
+  if (opts.asynchronous) {
     dlq = new sqs.Queue(scope, `${id}Dlq`, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -3,7 +3,7 @@
 // account, a waiting dead letter keeps its alarm in ALARM, partition overflow raises an alarm, the topic key
 // goes with the stack, every Lambda function's logs expire, and Firehose holds exactly AWS's S3 action list.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIREHOSE_S3_DESTINATION_ACTIONS } from '../../infra/cdk/stack.ts';
+import { FIREHOSE_S3_DESTINATION_ACTIONS, wiringOf } from '../../infra/cdk/kinds/index.ts';
 import { allFunctions } from '../../pipelines/index.ts';
 import {
   type AlarmProps,
@@ -24,6 +24,7 @@ import {
   removeSynthOutput,
   type Synthesized,
   synth,
+  topicKey,
 } from './helpers.ts';
 
 let s: Synthesized;
@@ -40,13 +41,13 @@ const env = (): IntrinsicEnv => ({
   accountId: ACCOUNT,
   region: REGION,
   partition: 'aws',
-  refs: { [idOf(s, s.stack.resources.topics.get('alarms')!)]: TOPIC_ARN },
+  refs: { [idOf(s, s.stack.resources.topic.get('alarms')!)]: TOPIC_ARN },
 });
 const props = (id: string) => s.json.Resources[id]!.Properties as Record<string, unknown>;
 
 describe('CloudWatch alarms can publish to the alarms topic (SNS topic policy)', () => {
   const topicPolicy = (): PolicyStatement[] => {
-    const topicId = idOf(s, s.stack.resources.topics.get('alarms')!);
+    const topicId = idOf(s, s.stack.resources.topic.get('alarms')!);
     const policies = ofType(s, 'AWS::SNS::TopicPolicy').filter(([, p]) =>
       referencedIds(p.Properties!.Topics).has(topicId),
     );
@@ -122,7 +123,7 @@ describe('CloudWatch alarms can publish to the alarms topic (SNS topic policy)',
   });
 
   it('the topic key still lets CloudWatch encrypt the message (KMS key policy)', () => {
-    const keyPolicy = resolve(props(idOf(s, s.stack.resources.topicKey)).KeyPolicy, env()) as {
+    const keyPolicy = resolve(props(idOf(s, topicKey(s))).KeyPolicy, env()) as {
       Statement: PolicyStatement[];
     };
     for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
@@ -277,26 +278,26 @@ describe('alarms over missing data (CloudWatch missing-data semantics, SQS publi
   });
 
   it('partition overflow on a dynamically partitioned stream raises an alarm on the alarms topic', () => {
-    const topic = { Ref: idOf(s, s.stack.resources.topics.get('alarms')!) };
-    for (const [name, wiring] of s.stack.resources.streamWiring) {
-      if (!wiring.dynamicPartitioning) continue;
+    const topic = { Ref: idOf(s, s.stack.resources.topic.get('alarms')!) };
+    for (const [name, stream] of s.stack.resources.stream) {
+      if (!wiringOf(stream).dynamicPartitioning) continue;
       const a = alarm(`stream-${name}-partition-count-exceeded`);
       // AWS/Firehose PartitionCountExceeded is 1 while the active-partition limit is breached, else 0
       // (Firehose developer guide, dynamic partitioning metrics).
       expect(a).toMatchObject({ Namespace: 'AWS/Firehose', MetricName: 'PartitionCountExceeded' });
-      expect(referencedIds(a.Dimensions)).toEqual(new Set([idOf(s, s.stack.resources.streams.get(name)!)]));
+      expect(referencedIds(a.Dimensions)).toEqual(new Set([idOf(s, s.stack.resources.stream.get(name)!)]));
       expect(a.AlarmActions).toEqual([topic]);
       expect(a.OKActions).toEqual([topic]);
       expect(String(a.AlarmDescription)).toContain('npm run replay');
       expect(alarmStates(a, [0, 0, 1, undefined, 0])).toEqual(['OK', 'OK', 'ALARM', 'OK', 'OK']);
     }
-    expect([...s.stack.resources.streamWiring.values()].some((w) => w.dynamicPartitioning)).toBe(true);
+    expect([...s.stack.resources.stream.values()].some((x) => wiringOf(x).dynamicPartitioning)).toBe(true);
   });
 });
 
 describe('nothing left billing or logging forever after the stack', () => {
   it('the topic key is scheduled for deletion with the stack, after the topics that use it', () => {
-    const keyId = idOf(s, s.stack.resources.topicKey);
+    const keyId = idOf(s, topicKey(s));
     const key = s.json.Resources[keyId] as { DeletionPolicy?: string; Properties: Record<string, unknown> };
     // CloudFormation: no DeletionPolicy, or Delete, deletes the resource; for AWS::KMS::Key that schedules
     // deletion after PendingWindowInDays (7-30, KMS's allowed range).
@@ -340,10 +341,10 @@ describe('Firehose delivery role', () => {
       's3:ListBucketMultipartUploads',
       's3:PutObject',
     ]);
-    const lake = idOf(s, s.stack.resources.buckets.get('lake')!);
-    for (const wiring of s.stack.resources.streamWiring.values()) {
-      const roleId = idOf(s, wiring.role);
-      const stream = ofType(s, 'AWS::KinesisFirehose::DeliveryStream')[0]![1];
+    const lake = idOf(s, s.stack.resources.bucket.get('lake')!);
+    for (const delivery of s.stack.resources.stream.values()) {
+      const roleId = idOf(s, wiringOf(delivery).role);
+      const stream = s.json.Resources[idOf(s, delivery)]!;
       const dest = stream.Properties!.ExtendedS3DestinationConfiguration as { RoleARN: unknown };
       expect(referencedIds(dest.RoleARN)).toEqual(new Set([roleId]));
       // every policy attached to the delivery role (the L2's own grants are dropped)

@@ -31,8 +31,8 @@ beforeAll(() => {
 afterAll(removeSynthOutput);
 
 const ACCOUNT = '111122223333';
-const distributionId = () => idOf(s, s.stack.resources.distributions.get('display')!);
-const bucketId = () => idOf(s, s.stack.resources.buckets.get('display')!);
+const distributionId = () => idOf(s, s.stack.resources.cdn.get('display')!);
+const bucketId = () => idOf(s, s.stack.resources.bucket.get('display')!);
 
 /** Intrinsics resolved with fixed values: a logical id's Ref stands for its physical name. */
 const env = (): IntrinsicEnv => ({

@@ -8,7 +8,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { type BuildOptions, buildApp } from '../../infra/cdk/build.ts';
+import { triggerKindOf } from '../../infra/cdk/kinds/index.ts';
 import type { EventPipelinesStack } from '../../infra/cdk/stack.ts';
+import { allFunctions, pipelines } from '../../pipelines/index.ts';
+import type { FunctionSpec, ResourceRef, TriggerKind, TriggerOf } from '../../pipelines/types.ts';
+import { validateDefinitions } from '../../pipelines/validate.ts';
 
 export interface Synthesized {
   app: App;
@@ -53,6 +57,34 @@ export function synth(opts: BuildOptions & { bundle?: boolean } = {}): Synthesiz
 
 export const idOf = (s: Synthesized, c: IConstruct): string =>
   s.stack.getLogicalId((c.node.defaultChild ?? c) as CfnResource);
+
+/** Every declared resource by kind, as the stack sees them (pipelines/validate.ts). */
+export const catalog = validateDefinitions(pipelines);
+
+/** The construct created for a reference, whatever its kind. */
+export const created = (s: Synthesized, r: ResourceRef): IConstruct =>
+  (s.stack.resources[r.kind] as Map<string, IConstruct>).get(r.name)!;
+
+/** Logical id of the resource created for a reference. */
+export const refId = (s: Synthesized, r: ResourceRef): string => idOf(s, created(s, r));
+
+/** The functions whose trigger is of kind K. */
+export const triggeredBy = <K extends TriggerKind>(kind: K) =>
+  allFunctions().filter((f): f is FunctionSpec & { trigger: TriggerOf<K> } => f.trigger.kind === kind);
+
+/** Ids of the functions their trigger's CDK plug-in says are invoked asynchronously (retries, then a DLQ). */
+export const asyncFunctionIds = (): string[] =>
+  allFunctions()
+    .filter((f) => triggerKindOf(f.trigger).invocation.asynchronous)
+    .map((f) => f.id);
+
+/** The customer-managed key of the stack's topics (one key, shared by every topic; infra/cdk/kinds/topic.ts). */
+export function topicKey(s: Synthesized): IConstruct {
+  const keys = new Set([...s.stack.resources.topic.values()].map((t) => t.masterKey));
+  const [key] = keys;
+  if (keys.size !== 1 || !key) throw new Error(`expected one key for all topics, found ${keys.size}`);
+  return key;
+}
 
 export const ofType = (s: Synthesized, type: string) =>
   Object.entries(s.json.Resources).filter(([, r]) => r.Type === type);

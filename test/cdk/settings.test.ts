@@ -7,7 +7,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { NATIVE_DIR, nativeModuleClosure, REPO_ROOT } from '../../infra/cdk/native-modules.ts';
 import { pipelines } from '../../pipelines/index.ts';
 import { type PipelineDefinition, ref } from '../../pipelines/types.ts';
-import { asArray, idOf, ofType, referencedIds, removeSynthOutput, roleStatements, synth } from './helpers.ts';
+import {
+  asArray,
+  idOf,
+  ofType,
+  referencedIds,
+  removeSynthOutput,
+  roleStatements,
+  synth,
+  topicKey,
+} from './helpers.ts';
 
 afterAll(removeSynthOutput);
 
@@ -128,24 +137,24 @@ describe('generic mapping of definitions', () => {
     const s = synth({ bundle: false, pipelines: [...pipelines, extra] });
     const r = s.stack.resources;
     const e = env(s, 'fanout');
-    expect(e.TOPIC).toEqual({ Ref: idOf(s, r.topics.get('notices')!) });
-    expect(e.STREAM).toEqual({ Ref: idOf(s, r.streams.get('events')!) });
+    expect(e.TOPIC).toEqual({ Ref: idOf(s, r.topic.get('notices')!) });
+    expect(e.STREAM).toEqual({ Ref: idOf(s, r.stream.get('events')!) });
     expect(e.MODE).toBe('literal');
     const statements = roleStatements(s, idOf(s, r.functions.get('fanout')!.role));
     const actionsOn = (id: string) =>
       statements.filter((st) => referencedIds(st.Resource).has(id)).flatMap((st) => asArray(st.Action));
-    expect(actionsOn(idOf(s, r.topics.get('notices')!))).toEqual(['sns:Publish']);
-    expect(actionsOn(idOf(s, r.streams.get('events')!))).toEqual(
+    expect(actionsOn(idOf(s, r.topic.get('notices')!))).toEqual(['sns:Publish']);
+    expect(actionsOn(idOf(s, r.stream.get('events')!))).toEqual(
       expect.arrayContaining(['firehose:PutRecord', 'firehose:PutRecordBatch']),
     );
-    const drop = actionsOn(idOf(s, r.buckets.get('drop')!));
+    const drop = actionsOn(idOf(s, r.bucket.get('drop')!));
     expect(drop).toContain('s3:PutObject');
     expect(drop.some((a) => a.startsWith('s3:Get') || a.startsWith('s3:List'))).toBe(false);
     // The encrypted topic's key: publishing needs kms:GenerateDataKey/Decrypt on that key.
-    expect(actionsOn(idOf(s, r.topicKey))).toEqual(expect.arrayContaining(['kms:Decrypt']));
+    expect(actionsOn(idOf(s, topicKey(s)))).toEqual(expect.arrayContaining(['kms:Decrypt']));
     // Suffix filter, and the new function still gets its DLQ and alarms.
     const notif = ofType(s, 'Custom::S3BucketNotifications').find(([, n]) =>
-      referencedIds(n.Properties!.BucketName).has(idOf(s, r.buckets.get('drop')!)),
+      referencedIds(n.Properties!.BucketName).has(idOf(s, r.bucket.get('drop')!)),
     )!;
     expect(JSON.stringify(notif[1].Properties!.NotificationConfiguration)).toContain(
       '{"Name":"suffix","Value":".json"}',

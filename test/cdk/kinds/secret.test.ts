@@ -1,0 +1,43 @@
+// The secret kind on AWS (infra/cdk/kinds/secret.ts), on the template synthesized from the real definitions
+// (without bundling): one Secrets Manager secret per declared secret (a placeholder, retained), its ARN in
+// environments, and a read grant that cannot change it. An existing secret (context secretArns) is tested in
+// settings.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  asArray,
+  catalog,
+  idOf,
+  referencedIds,
+  removeSynthOutput,
+  roleStatements,
+  type Synthesized,
+  synth,
+} from '../helpers.ts';
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synth({ bundle: false });
+}, 120_000);
+afterAll(removeSynthOutput);
+
+describe('secrets', () => {
+  it('creates every declared secret, retained on stack deletion', () => {
+    const names = catalog.resources.secret.map((x) => x.name);
+    expect(names.length).toBeGreaterThan(0);
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', names.length);
+    expect([...s.stack.resources.secret.keys()].sort()).toEqual([...names].sort());
+    for (const secret of s.stack.resources.secret.values()) {
+      const resource = s.json.Resources[idOf(s, secret)] as { DeletionPolicy?: string };
+      expect(resource.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('the Slack function may read the webhook secret and not change it', () => {
+    const secretId = idOf(s, s.stack.resources.secret.get('slack-webhook')!);
+    const actions = roleStatements(s, idOf(s, s.stack.resources.functions.get('alarm-to-slack')!.role))
+      .filter((st) => referencedIds(st.Resource).has(secretId))
+      .flatMap((st) => asArray(st.Action));
+    expect(actions).toContain('secretsmanager:GetSecretValue');
+    expect(actions.some((a) => a.startsWith('secretsmanager:Put'))).toBe(false);
+  });
+});
