@@ -96,6 +96,26 @@ const partPrefix = (uploadId: string) => `P${SEP}${uploadId}${SEP}`;
 /** Sorts after every UTF-8 string that starts with `p` (0xFF never occurs in UTF-8). */
 const after = (p: string) => Buffer.concat([Buffer.from(p), Buffer.from([0xff])]);
 
+/** Keys read per trip to LevelDB in a listing: the first batch of a delimiter listing, and the bounds. */
+const LIST_BATCH = { start: 256, min: 2, max: 1000 };
+
+/**
+ * The least string above (in UTF-8 byte order, the index's order) every string that starts with `s`: its
+ * last code point plus one (U+10FFFF dropped and the one before it raised instead); undefined when there is
+ * none. Lets a range or seek bound stay a string, where `s` + 0xFF (not UTF-8) cannot.
+ */
+export function successor(s: string): string | undefined {
+  const points = [...s].map((c) => {
+    const p = c.codePointAt(0)!;
+    return p >= 0xd800 && p <= 0xdfff ? 0xfffd : p; // a lone surrogate is stored as U+FFFD
+  });
+  while (points.length > 0) {
+    const last = points.pop()!;
+    if (last < 0x10ffff) return String.fromCodePoint(...points, last === 0xd7ff ? 0xe000 : last + 1);
+  }
+  return undefined;
+}
+
 /** Written into the directory once it holds this engine's layout (fresh, or after a completed migration). */
 export const ENGINE_MARKER = 'ENGINE';
 export const ENGINE_VERSION = 'local-s3-engine 1\n';
@@ -173,74 +193,90 @@ export class Store {
 
   /**
    * Keys and common prefixes in S3 order, starting after `startAfter` (a key or a common prefix already
-   * returned), at most `max` entries, and whether more follow. A common prefix is found by its first key
-   * and the rest of its keys are skipped with one seek, so deep prefixes cost one step each.
+   * returned), at most `max` entries, and whether more follow. Keys are read in batches (one trip to
+   * LevelDB's thread each); the keys of a common prefix that follow its first one are passed over within
+   * the batch, and when a batch ends inside a common prefix the iterator seeks past the rest of it. So a
+   * prefix with few keys costs a few key reads and one with millions costs at most one batch and one seek.
    */
   async list(
     bucket: string,
     o: { prefix: string; delimiter?: string; startAfter?: string; max: number },
   ): Promise<{ entries: ListEntry[]; truncated: boolean }> {
     const base = objectPrefix(bucket);
-    const baseLen = Buffer.byteLength(base);
-    const start = Buffer.from(base + o.prefix);
-    const end = after(base + o.prefix);
-    let from = start;
-    let skipPrefix: string | undefined;
+    const d = o.delimiter;
+    let from = base + o.prefix;
+    let fromExclusive = false;
+    /** Index key of the common prefix whose keys are being passed over. */
+    let skip: string | undefined;
     if (o.startAfter !== undefined) {
       const sa = o.startAfter;
       const rest = sa.startsWith(o.prefix) ? sa.slice(o.prefix.length) : undefined;
-      const d = o.delimiter;
       // A start point that is itself a common prefix: skip every key under it.
       const isPrefix =
         !!d && rest !== undefined && rest.indexOf(d) === rest.length - d.length && rest.length >= d.length;
-      const candidate = isPrefix
-        ? after(base + sa)
-        : Buffer.concat([Buffer.from(base + sa), Buffer.from([0])]);
-      if (Buffer.compare(candidate, from) > 0) from = candidate;
-      if (isPrefix) skipPrefix = sa;
+      const candidate = isPrefix ? successor(base + sa) : base + sa;
+      if (candidate === undefined) return { entries: [], truncated: false };
+      if (Buffer.compare(Buffer.from(candidate), Buffer.from(from)) >= 0) {
+        from = candidate;
+        fromExclusive = !isPrefix;
+      }
+      if (isPrefix) skip = base + sa;
     }
-    // Keys only while walking (a common prefix needs no value, and a seek drops read-ahead), then the
-    // values of the keys that are returned, in one read.
-    const found: Array<{ key: string; raw: Buffer } | { prefix: string }> = [];
+    const end = successor(base + o.prefix);
+    // Keys only while walking (a common prefix needs no value), as strings (a Buffer per key costs three
+    // times as much), then the values of the keys that are returned, in one read. Each batch is one trip
+    // to LevelDB's thread, like a seek; which is cheaper depends on how many keys a common prefix holds,
+    // so the batch adapts: it grows while batches turn up several entries and shrinks (down to the old
+    // read-one-then-seek) while each batch is spent inside a single common prefix.
+    const found: Array<{ key: string; index: string } | { prefix: string }> = [];
     let truncated = false;
-    // With a delimiter most keys are skipped by a seek, which drops read-ahead: read ahead little.
-    const it = this.db.keys<Buffer>({
-      gte: from,
-      lt: end,
-      keyEncoding: 'buffer',
-      ...(o.delimiter ? { highWaterMarkBytes: 512 } : {}),
+    let size = d ? LIST_BATCH.start : 0;
+    const it = this.db.keys({
+      ...(fromExclusive ? { gt: from } : { gte: from }),
+      ...(end !== undefined ? { lt: end } : {}),
+      highWaterMarkBytes: 1024 * 1024,
     });
     try {
-      for (;;) {
-        const raw = await it.next();
-        if (raw === undefined) break;
-        const key = raw.toString('utf8', baseLen);
-        const rest = key.slice(o.prefix.length);
-        const d = o.delimiter ? rest.indexOf(o.delimiter) : -1;
-        if (o.delimiter && d >= 0) {
-          const cp = o.prefix + rest.slice(0, d + o.delimiter.length);
-          if (cp === skipPrefix) continue;
+      walk: for (;;) {
+        const batch = await it.nextv(d ? size : Math.min(LIST_BATCH.max, o.max + 1 - found.length));
+        if (batch.length === 0) break;
+        const before = found.length;
+        for (const index of batch) {
+          if (skip !== undefined) {
+            if (index.startsWith(skip)) continue;
+            skip = undefined;
+          }
+          const key = index.slice(base.length);
+          const at = d ? key.indexOf(d, o.prefix.length) : -1;
           if (found.length >= o.max) {
             truncated = true;
-            break;
+            break walk;
           }
-          found.push({ prefix: cp });
-          it.seek(after(base + cp));
-          continue;
+          if (d && at >= 0) {
+            const prefix = key.slice(0, at + d.length);
+            found.push({ prefix });
+            skip = base + prefix;
+          } else {
+            found.push({ key, index });
+          }
         }
-        if (found.length >= o.max) {
-          truncated = true;
-          break;
+        // The batch ended inside a common prefix: jump past the rest of its keys.
+        const inside = skip !== undefined && batch[batch.length - 1]!.startsWith(skip);
+        size =
+          inside && found.length - before <= 1
+            ? Math.max(LIST_BATCH.min, size >> 2)
+            : Math.min(LIST_BATCH.max, size * 2);
+        if (inside) {
+          const past = successor(skip!);
+          if (past === undefined) break;
+          it.seek(past);
         }
-        found.push({ key, raw });
       }
     } finally {
       await it.close();
     }
-    const rawKeys = found.flatMap((f) => ('raw' in f ? [f.raw] : []));
-    const values = rawKeys.length
-      ? await this.db.getMany<Buffer, unknown>(rawKeys, { keyEncoding: 'buffer' })
-      : [];
+    const indexKeys = found.flatMap((f) => ('index' in f ? [f.index] : []));
+    const values = indexKeys.length ? await this.db.getMany(indexKeys) : [];
     let v = 0;
     const entries: ListEntry[] = [];
     for (const f of found) {
