@@ -493,7 +493,9 @@ class DurableFile {
         this.unsynced += bytes;
         if (this.unsynced >= DurableFile.SYNC_EVERY) {
           this.unsynced = 0;
-          this.syncs.push(this.handle.datasync());
+          const sync = this.handle.datasync();
+          sync.catch(() => {}); // awaited (and its failure thrown) by finish; not unhandled meanwhile
+          this.syncs.push(sync);
         }
         this.writing = undefined;
         if (this.queue.length > 0) this.flush();
