@@ -1,8 +1,9 @@
 // S3 engine benchmark (`npm run bench -- s3`): the project's engine (infra/local/s3) against s3rver 3.7.1
 // (kept as a devDependency only for this baseline), each alone on a loopback port, driven by the same SDK v3
-// client settings, alternating A/B in the same run. Rows: PUT and GET of 1 KiB objects (ms per 50 calls),
-// PUT and GET of a 20 MiB object, and a delimiter listing over 10,000 keys three levels deep (ms per 10
-// calls; the keys are written straight into each store's own layout, since only the listing is measured).
+// client settings, alternating A/B in the same run (ROUNDS rounds, median of each side). Rows: PUT and GET
+// of 1 KiB objects (ms per 50 calls), PUT and GET of a 20 MiB object, and a delimiter listing over 10,000
+// keys three levels deep (ms per 10 calls; the keys are written straight into each store's own layout,
+// since only the listing is measured).
 // Target on every row: the engine at least as fast as s3rver.
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +24,12 @@ import { type BenchResult, timeAlternating } from './harness.ts';
 const SMALL = Buffer.alloc(1024, 3);
 const LARGE = Buffer.alloc(20 * 1024 * 1024, 7);
 const LIST_KEYS = 10_000;
+/**
+ * A/B rounds per row (median of each side). On two cores shared with other work one round can be slowed
+ * several-fold by a neighbour, so the median needs many rounds: with 5 to 9, one row swung 0.6x-1.2x
+ * between runs of the same code.
+ */
+const ROUNDS = 21;
 const key = (i: number) => `d${i % 10}/e${Math.floor(i / 10) % 10}/f${Math.floor(i / 100) % 10}/k${i}.json`;
 
 export default async function bench(): Promise<BenchResult[]> {
@@ -75,7 +82,7 @@ export default async function bench(): Promise<BenchResult[]> {
         await c.send(new PutObjectCommand({ Bucket: 'bench', Key: `small/${i}`, Body: SMALL }));
     };
     rows.push(
-      row('PUT 1 KiB', 'ms/50 calls', await timeAlternating(putSmall(project), putSmall(baseline), 5)),
+      row('PUT 1 KiB', 'ms/50 calls', await timeAlternating(putSmall(project), putSmall(baseline), ROUNDS)),
     );
     const getSmall = (c: S3Client) => async () => {
       for (let i = 0; i < 50; i++) {
@@ -84,16 +91,16 @@ export default async function bench(): Promise<BenchResult[]> {
       }
     };
     rows.push(
-      row('GET 1 KiB', 'ms/50 calls', await timeAlternating(getSmall(project), getSmall(baseline), 5)),
+      row('GET 1 KiB', 'ms/50 calls', await timeAlternating(getSmall(project), getSmall(baseline), ROUNDS)),
     );
     const putLarge = (c: S3Client) => () =>
       c.send(new PutObjectCommand({ Bucket: 'bench', Key: 'large.bin', Body: LARGE }));
-    rows.push(row('PUT 20 MiB', 'ms', await timeAlternating(putLarge(project), putLarge(baseline), 9)));
+    rows.push(row('PUT 20 MiB', 'ms', await timeAlternating(putLarge(project), putLarge(baseline), ROUNDS)));
     const getLarge = (c: S3Client) => async () => {
       const out = await c.send(new GetObjectCommand({ Bucket: 'bench', Key: 'large.bin' }));
       if ((await out.Body!.transformToByteArray()).length !== LARGE.length) throw new Error('short read');
     };
-    rows.push(row('GET 20 MiB', 'ms', await timeAlternating(getLarge(project), getLarge(baseline), 9)));
+    rows.push(row('GET 20 MiB', 'ms', await timeAlternating(getLarge(project), getLarge(baseline), ROUNDS)));
     const list = (c: S3Client) => async () => {
       for (let i = 0; i < 10; i++) {
         const out = await c.send(
@@ -107,7 +114,7 @@ export default async function bench(): Promise<BenchResult[]> {
       row(
         'delimiter listing of 10,000 keys (ListObjectsV2, 10 prefixes)',
         'ms/10 calls',
-        await timeAlternating(list(project), list(baseline), 7),
+        await timeAlternating(list(project), list(baseline), ROUNDS),
       ),
     );
     return rows;

@@ -428,6 +428,155 @@ describe('listing', () => {
     );
     expect(err.name).toBe('InvalidArgument');
   });
+
+  // The engine reads keys in batches and seeks past the rest of a common prefix when a batch ends inside
+  // one: these keys put one prefix far beyond a batch (big/x/, 600 keys), forty tiny ones in a row (small/),
+  // and characters that sort around the delimiter or need a range bound past U+FFFF.
+  it('agrees with a reference listing on awkward keys, delimiters, start points and page sizes', async () => {
+    const L = 'listing-reference';
+    const keys = [
+      ...Array.from({ length: 600 }, (_, i) => `big/x/k${String(i).padStart(4, '0')}`),
+      'big/a',
+      'big/x',
+      'big/x-1',
+      'big/x.txt',
+      'big/x0',
+      'big/y/1',
+      ...Array.from(
+        { length: 120 },
+        (_, i) => `small/p${String(Math.floor(i / 3)).padStart(2, '0')}/k${i % 3}`,
+      ),
+      'u/a-b/c',
+      'u/a.b/c',
+      'u/a/b/c',
+      'u/a--b',
+      'u/a--c/d',
+      'u/é/1',
+      'u/é/2',
+      'u/中/1',
+      'u/\uffff/1',
+      'u/😀/1',
+      'u/😀😀/2',
+      'u/\u{10ffff}/z',
+      'u/\u{10ffff}\u{10ffff}',
+      'v',
+    ];
+    await t.backend.ensureBucket(L);
+    for (const k of keys) await t.backend.putObject(L, k, Buffer.from(k));
+    const byte = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    /** S3's answer, from the key list: keys and common prefixes after the start point, in byte order. */
+    const reference = (prefix: string, delimiter?: string, startAfter?: string) => {
+      // A start point that is itself a common prefix (a continuation) passes over every key under it.
+      const rest = startAfter?.startsWith(prefix) ? startAfter.slice(prefix.length) : undefined;
+      const skipUnder =
+        delimiter && rest?.endsWith(delimiter) && rest.indexOf(delimiter) === rest.length - delimiter.length;
+      const entries: string[] = [];
+      for (const k of s3Order(keys)) {
+        if (!k.startsWith(prefix)) continue;
+        if (startAfter !== undefined && (byte(k, startAfter) <= 0 || (skipUnder && k.startsWith(startAfter))))
+          continue;
+        const at = delimiter ? k.indexOf(delimiter, prefix.length) : -1;
+        const entry = delimiter && at >= 0 ? k.slice(0, at + delimiter.length) : k;
+        if (entries.at(-1) !== entry) entries.push(entry);
+      }
+      return entries;
+    };
+    const listed = (o: ListObjectsV2CommandOutput) =>
+      [
+        ...(o.Contents?.map((c) => c.Key ?? '') ?? []),
+        ...(o.CommonPrefixes?.map((c) => c.Prefix ?? '') ?? []),
+      ].sort(byte);
+    const prefixes = ['', 'big/', 'big/x', 'small/', 'small/p1', 'u/', 'u/a', 'u/\u{10ffff}'];
+    const delimiters = [undefined, '/', '-', '.', 'é', '--', '😀'];
+    for (const Prefix of prefixes) {
+      for (const Delimiter of delimiters) {
+        const whole = reference(Prefix, Delimiter);
+        const one = await t.client.send(
+          new ListObjectsV2Command({ Bucket: L, Prefix, Delimiter, MaxKeys: 1000 }),
+        );
+        expect(listed(one), `${Prefix} ${Delimiter}`).toEqual(whole.slice(0, 1000));
+        expect(one.IsTruncated).toBe(whole.length > 1000);
+        // Paging: every page ends exactly where the next begins, and IsTruncated is true on all but the last.
+        if (whole.length <= 60) {
+          for (const MaxKeys of [1, 2, 7]) {
+            const seen: string[] = [];
+            let token: string | undefined;
+            do {
+              const page = await t.client.send(
+                new ListObjectsV2Command({ Bucket: L, Prefix, Delimiter, MaxKeys, ContinuationToken: token }),
+              );
+              expect(page.KeyCount).toBe(listed(page).length);
+              seen.push(...listed(page));
+              token = page.NextContinuationToken;
+              expect(page.IsTruncated).toBe(seen.length < whole.length);
+            } while (token);
+            expect(seen, `${Prefix} ${Delimiter} ${MaxKeys}`).toEqual(whole);
+          }
+        }
+      }
+    }
+    // StartAfter inside a common prefix that the walk would otherwise pass over, at its edge, and on it.
+    for (const StartAfter of [
+      'big/x/k0100',
+      'big/x/k0599',
+      'big/x/',
+      'big/x',
+      'small/p05/k1',
+      'small/p05/',
+      'u/😀',
+      'u/\u{10ffff}/',
+    ]) {
+      for (const [Prefix, Delimiter] of [
+        ['big/', '/'],
+        ['small/', '/'],
+        ['u/', '/'],
+        ['', '/'],
+        ['big/', undefined],
+      ] as const) {
+        const out = await t.client.send(
+          new ListObjectsV2Command({ Bucket: L, Prefix, Delimiter, StartAfter, MaxKeys: 1000 }),
+        );
+        expect(listed(out), `${StartAfter} ${Prefix} ${Delimiter}`).toEqual(
+          reference(Prefix, Delimiter, StartAfter).slice(0, 1000),
+        );
+      }
+    }
+    // MaxKeys ending exactly on a common prefix whose keys fill more than a batch: the next page starts after it.
+    const first = await t.client.send(
+      new ListObjectsV2Command({ Bucket: L, Prefix: 'big/', Delimiter: '/', MaxKeys: 4 }),
+    );
+    expect(listed(first)).toEqual(['big/a', 'big/x', 'big/x-1', 'big/x.txt'].sort(byte));
+    expect(first.IsTruncated).toBe(true);
+    const second = await t.client.send(
+      new ListObjectsV2Command({
+        Bucket: L,
+        Prefix: 'big/',
+        Delimiter: '/',
+        MaxKeys: 1,
+        ContinuationToken: first.NextContinuationToken,
+      }),
+    );
+    expect(second.CommonPrefixes?.map((c) => c.Prefix)).toEqual(['big/x/']);
+    expect(second.IsTruncated).toBe(true);
+    const third = await t.client.send(
+      new ListObjectsV2Command({
+        Bucket: L,
+        Prefix: 'big/',
+        Delimiter: '/',
+        ContinuationToken: second.NextContinuationToken,
+      }),
+    );
+    expect(listed(third)).toEqual(['big/x0', 'big/y/']);
+    expect(third.IsTruncated).toBe(false);
+    // encoding-type=url: keys, prefixes and the delimiter come back URL-encoded.
+    const enc = await t.client.send(
+      new ListObjectsV2Command({ Bucket: L, Prefix: 'u/', Delimiter: '/', EncodingType: 'url' }),
+    );
+    expect(enc.CommonPrefixes?.map((c) => decodeURIComponent(c.Prefix ?? ''))).toEqual(
+      reference('u/', '/').filter((e) => e.endsWith('/')),
+    );
+    expect(enc.CommonPrefixes?.map((c) => c.Prefix)).toContain('u/%C3%A9/');
+  }, 120_000);
 });
 
 describe('multipart uploads', () => {

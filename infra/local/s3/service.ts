@@ -222,7 +222,7 @@ export class S3Service {
       }
       await body.commit();
       await this.store.putObject(bucket, key, rec);
-      if (prev && prev.id !== rec.id) await this.store.removeBody(prev.id);
+      if (prev && prev.id !== rec.id) this.store.releaseBody(prev.id);
     });
   }
 
@@ -465,7 +465,7 @@ export class S3Service {
       const prev = await this.store.getPart(u.uploadId, n);
       await body.commit();
       await this.store.putPart(u.uploadId, n, rec);
-      if (prev) await this.store.removeBody(prev.id);
+      if (prev) this.store.releaseBody(prev.id);
     });
   }
 
