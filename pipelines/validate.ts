@@ -4,8 +4,10 @@
 // schema (schema.ts: shapes, names, AWS limits), then the cross-references are checked: every ref resolves,
 // names are unique per kind, triggers and processors point at resources of the right kind, access modes
 // fit their kind, each function's access covers what its environment names (kinds.ts says when a name
-// needs no access), and S3 notifications neither overlap nor feed a function its own output. Errors name
-// the pipeline, the field and the problem: `pipeline <name>: <field path>: <problem>`.
+// needs no access); then the checks only one kind can make (kind-checks.ts: a stream's bucket and
+// processor, S3 notifications that overlap or feed a function its own output). Errors name the pipeline,
+// the field and the problem: `pipeline <name>: <field path>: <problem>`.
+import { type CheckContext, RESOURCE_CHECKS, sameRef, TRIGGER_CHECKS } from './kind-checks.ts';
 import { ACCESS_MODES, NAMED_WITHOUT_ACCESS, RESOURCE_KINDS, triggerSource } from './kinds.ts';
 import { PipelineDefinitionSchema } from './schema.ts';
 import type {
@@ -15,7 +17,7 @@ import type {
   ResourceKind,
   ResourceRef,
   ResourceSpecs,
-  TriggerOf,
+  TriggerKind,
 } from './types.ts';
 
 export class DefinitionError extends Error {
@@ -31,9 +33,6 @@ export interface Catalog {
   resources: { [K in ResourceKind]: Array<Declared<K>> };
   functions: CatalogFunction[];
 }
-
-/** Firehose waits at most 5 minutes for a data-transformation invocation. */
-const FIREHOSE_TRANSFORM_MAX_SECONDS = 300;
 
 /** Checks every definition and cross-reference; throws a DefinitionError naming what is wrong. */
 export function validateDefinitions(pipelines: readonly PipelineDefinition[]): Catalog {
@@ -84,27 +83,12 @@ export function validateDefinitions(pipelines: readonly PipelineDefinition[]): C
   }
   const exists = (r: ResourceRef) =>
     (resources[r.kind] as Array<{ name: string }>).some((x) => x.name === r.name);
-  const same = (a: ResourceRef, b: ResourceRef) => a.kind === b.kind && a.name === b.name;
+  const same = sameRef;
 
-  for (const s of resources.stream) {
-    const field = `resources.streams.${s.name}`;
-    if (!exists({ kind: 'bucket', name: s.destination.bucket }))
-      fail(
-        s.pipeline,
-        `${field}.destination.bucket`,
-        `no pipeline declares bucket "${s.destination.bucket}"`,
-      );
-    const processor = functions.find((f) => f.id === s.processor);
-    if (!processor)
-      return fail(s.pipeline, `${field}.processor`, `no pipeline declares function "${s.processor}"`);
-    if (!same(triggerSource(processor.trigger), { kind: 'stream', name: s.name }))
-      fail(s.pipeline, `${field}.processor`, `function "${s.processor}" must be triggered by this stream`);
-    if (processor.timeoutSeconds > FIREHOSE_TRANSFORM_MAX_SECONDS)
-      fail(
-        processor.pipeline,
-        `functions.${processor.id}.timeoutSeconds`,
-        `must be at most ${FIREHOSE_TRANSFORM_MAX_SECONDS} seconds: Firehose waits no longer for a transform`,
-      );
+  const ctx: CheckContext = { resources, functions, exists, fail };
+  for (const kind of RESOURCE_KINDS) {
+    const check = RESOURCE_CHECKS[kind] as ((d: unknown[], c: CheckContext) => void) | undefined;
+    check?.(resources[kind], ctx);
   }
 
   for (const fn of functions) {
@@ -112,15 +96,6 @@ export function validateDefinitions(pipelines: readonly PipelineDefinition[]): C
     const source = triggerSource(fn.trigger);
     if (!exists(source))
       fail(fn.pipeline, `${field}.trigger`, `no pipeline declares ${source.kind} "${source.name}"`);
-    if (fn.trigger.kind === 'firehose-transform') {
-      const stream = resources.stream.find((s) => s.name === source.name)!;
-      if (stream.processor !== fn.id)
-        fail(
-          fn.pipeline,
-          `${field}.trigger`,
-          `stream "${stream.name}" names "${stream.processor}" as its processor, not this function`,
-        );
-    }
     const refs = Object.entries(fn.environment).flatMap(([name, v]) =>
       typeof v === 'string' ? [] : [{ name, ref: v }],
     );
@@ -157,42 +132,19 @@ export function validateDefinitions(pipelines: readonly PipelineDefinition[]): C
           `names ${ref.kind} "${ref.name}" but access has no entry for it (allowed modes: ${ACCESS_MODES[ref.kind].join(', ')})`,
         );
     }
-    if (fn.trigger.kind === 's3' && !fn.trigger.filter?.prefix && !fn.trigger.filter?.suffix) {
-      const writes = fn.access.find(
-        (a) => same(a.resource, source) && (a.mode === 'write' || a.mode === 'readwrite'),
-      );
-      if (writes)
-        fail(
-          fn.pipeline,
-          `${field}.trigger.filter`,
-          `is needed: the function writes to bucket "${source.name}", which triggers it, so without a prefix or suffix that its output avoids, its own output would trigger it again`,
-        );
-    }
   }
 
-  // S3 refuses two notification configurations of one bucket whose events and filters overlap.
-  const s3 = functions.flatMap((fn) => (fn.trigger.kind === 's3' ? [{ fn, t: fn.trigger }] : []));
-  for (const [i, a] of s3.entries()) {
-    const b = s3.slice(0, i).find((b) => b.t.bucket === a.t.bucket && s3Overlap(a.t, b.t));
-    if (b)
-      fail(
-        a.fn.pipeline,
-        `functions.${a.fn.id}.trigger`,
-        `overlaps the trigger of function "${b.fn.id}" on bucket "${a.t.bucket}" (same event, overlapping prefix and suffix): S3 refuses overlapping notifications`,
-      );
+  // Then what only one trigger kind can check, given every function with a trigger of that kind.
+  const byTrigger = new Map<string, Array<{ fn: CatalogFunction; t: unknown }>>();
+  for (const fn of functions)
+    byTrigger.set(fn.trigger.kind, [...(byTrigger.get(fn.trigger.kind) ?? []), { fn, t: fn.trigger }]);
+  for (const [kind, uses] of byTrigger) {
+    const check = TRIGGER_CHECKS[kind as TriggerKind] as
+      | ((u: typeof uses, c: CheckContext) => void)
+      | undefined;
+    check?.(uses, ctx);
   }
   return { pipelines, resources, functions };
-}
-
-/** Whether two S3 triggers would both fire for some object event (S3's own overlap rule). */
-function s3Overlap(a: TriggerOf<'s3'>, b: TriggerOf<'s3'>): boolean {
-  const startsLike = (x?: string, y?: string) => !x || !y || x.startsWith(y) || y.startsWith(x);
-  const endsLike = (x?: string, y?: string) => !x || !y || x.endsWith(y) || y.endsWith(x);
-  return (
-    a.events.some((e) => b.events.includes(e)) &&
-    startsLike(a.filter?.prefix, b.filter?.prefix) &&
-    endsLike(a.filter?.suffix, b.filter?.suffix)
-  );
 }
 
 /** Parses one definition with its schema; throws a DefinitionError listing every issue by field. */

@@ -119,3 +119,13 @@ export function roleStatements(s: Synthesized, roleId: string): Statement[] {
     .filter(([, p]) => referencedIds(p.Properties?.Roles).has(roleId))
     .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
 }
+
+/** A resource's Properties, by logical id. */
+export const propsOf = (s: Synthesized, logicalId: string): Record<string, unknown> =>
+  s.json.Resources[logicalId]!.Properties as Record<string, unknown>;
+
+/** The IAM actions the role of function `fnId` is granted on the resource whose logical id is `resourceId`. */
+export const actionsOn = (s: Synthesized, fnId: string, resourceId: string) =>
+  roleStatements(s, idOf(s, s.stack.resources.functions.get(fnId)!.role))
+    .filter((st) => referencedIds(st.Resource).has(resourceId))
+    .flatMap((st) => asArray(st.Action));

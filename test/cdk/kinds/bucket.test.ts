@@ -4,14 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allFunctions } from '../../../pipelines/index.ts';
 import {
-  asArray,
+  actionsOn as actionsOf,
   catalog,
   idOf,
   ofType,
+  propsOf,
   referencedIds,
   refId,
   removeSynthOutput,
-  roleStatements,
   type Synthesized,
   synth,
 } from '../helpers.ts';
@@ -22,11 +22,8 @@ beforeAll(() => {
 }, 120_000);
 afterAll(removeSynthOutput);
 
-const props = (logicalId: string) => s.json.Resources[logicalId]!.Properties as Record<string, unknown>;
-const actionsOn = (fnId: string, resourceId: string) =>
-  roleStatements(s, idOf(s, s.stack.resources.functions.get(fnId)!.role))
-    .filter((st) => referencedIds(st.Resource).has(resourceId))
-    .flatMap((st) => asArray(st.Action));
+const props = (logicalId: string) => propsOf(s, logicalId);
+const actionsOn = (fnId: string, resourceId: string) => actionsOf(s, fnId, resourceId);
 
 describe('buckets', () => {
   it('creates every declared bucket, plus the access-log bucket', () => {

@@ -9,6 +9,7 @@ import {
   catalog,
   idOf,
   ofType,
+  propsOf,
   referencedIds,
   removeSynthOutput,
   roleStatements,
@@ -22,7 +23,7 @@ beforeAll(() => {
 }, 120_000);
 afterAll(removeSynthOutput);
 
-const props = (logicalId: string) => s.json.Resources[logicalId]!.Properties as Record<string, unknown>;
+const props = (logicalId: string) => propsOf(s, logicalId);
 const fnLogicalId = (id: string) => idOf(s, s.stack.resources.functions.get(id)!.fn);
 
 describe('delivery streams', () => {

@@ -6,6 +6,7 @@ import {
   catalog,
   idOf,
   ofType,
+  propsOf,
   referencedIds,
   removeSynthOutput,
   type Synthesized,
@@ -19,7 +20,7 @@ beforeAll(() => {
 }, 120_000);
 afterAll(removeSynthOutput);
 
-const props = (logicalId: string) => s.json.Resources[logicalId]!.Properties as Record<string, unknown>;
+const props = (logicalId: string) => propsOf(s, logicalId);
 
 describe('topics', () => {
   it('creates every declared topic', () => {
