@@ -3,8 +3,15 @@
 // stream naming it back, an S3 trigger that would feed its function its own output or overlap another
 // notification on the same bucket. A new kind with rules of its own adds its entry here.
 import { triggerSource } from './kinds.ts';
-import type { ResourceKind, ResourceRef, TriggerKind, TriggerOf } from './types.ts';
-import type { Catalog, CatalogFunction, Declared } from './validate.ts';
+import type {
+  Catalog,
+  CatalogFunction,
+  Declared,
+  ResourceKind,
+  ResourceRef,
+  TriggerKind,
+  TriggerOf,
+} from './types.ts';
 
 export interface CheckContext {
   resources: Catalog['resources'];

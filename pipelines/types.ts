@@ -79,3 +79,13 @@ export type FunctionSpec = z.infer<typeof FunctionSpecSchema>;
 export type LocalHints = z.infer<typeof LocalHintsSchema>;
 export type LocalSample = z.infer<typeof LocalSampleSchema>;
 export type PipelineDefinition = z.infer<typeof PipelineDefinitionSchema>;
+
+/** What validateDefinitions returns (pipelines/validate.ts). A declared resource and the pipeline that declares it. */
+export type Declared<K extends ResourceKind> = ResourceSpecs[K] & { pipeline: string };
+export type CatalogFunction = FunctionSpec & { pipeline: string };
+
+export interface Catalog {
+  pipelines: readonly PipelineDefinition[];
+  resources: { [K in ResourceKind]: Array<Declared<K>> };
+  functions: CatalogFunction[];
+}

@@ -11,8 +11,9 @@ import { type CheckContext, RESOURCE_CHECKS, sameRef, TRIGGER_CHECKS } from './k
 import { ACCESS_MODES, NAMED_WITHOUT_ACCESS, RESOURCE_KINDS, triggerSource } from './kinds.ts';
 import { PipelineDefinitionSchema } from './schema.ts';
 import type {
+  Catalog,
+  CatalogFunction,
   CdnSpec,
-  FunctionSpec,
   PipelineDefinition,
   ResourceKind,
   ResourceRef,
@@ -24,15 +25,7 @@ export class DefinitionError extends Error {
   override name = 'DefinitionError';
 }
 
-/** A declared resource and the pipeline that declares it. */
-export type Declared<K extends ResourceKind> = ResourceSpecs[K] & { pipeline: string };
-export type CatalogFunction = FunctionSpec & { pipeline: string };
-
-export interface Catalog {
-  pipelines: readonly PipelineDefinition[];
-  resources: { [K in ResourceKind]: Array<Declared<K>> };
-  functions: CatalogFunction[];
-}
+export type { Catalog, CatalogFunction, Declared } from './types.ts';
 
 /** Checks every definition and cross-reference; throws a DefinitionError naming what is wrong. */
 export function validateDefinitions(pipelines: readonly PipelineDefinition[]): Catalog {
