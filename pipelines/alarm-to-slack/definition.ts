@@ -23,7 +23,7 @@ export const alarmToSlack: PipelineDefinition = {
         name: 'slack-webhook',
         description: 'Slack incoming-webhook URL (a secret: it is the credential)',
         localEnv: 'SLACK_WEBHOOK_URL',
-        // Unset locally: posts go to the local cloud's webhook sink (GET /_local/slack shows them).
+        // Unset locally: posts go to the local cloud's webhook sink (GET /_local/webhooks shows them).
         localFallback: 'webhook-sink',
       },
     ],
