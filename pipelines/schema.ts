@@ -139,6 +139,11 @@ export const DeliveryStreamSpecSchema = z
     }),
     /** Logical id of the function (in this pipeline) that transforms records. */
     processor: z.string(),
+    /**
+     * How an operator re-delivers records that Firehose wrote under the error prefix once the cause is fixed
+     * (e.g. a replay command); the stream's alarms quote it.
+     */
+    recovery: text('recovery').optional(),
   })
   .superRefine((s, ctx) => {
     const used = lambdaPartitionKeys(s.destination.prefix);

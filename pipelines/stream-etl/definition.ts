@@ -31,6 +31,9 @@ export const streamEtl: PipelineDefinition = {
         // AWS requires ≥64 MiB buffering with dynamic partitioning; the local cloud overrides this.
         buffering: { sizeMiB: 64, intervalSeconds: 60 },
         processor: 'stream-transform',
+        // Records under errors/ never reach the loader until they are sent again.
+        recovery:
+          'run `npm run replay` to send the error-prefix records through the stream again (the loader never saw them)',
       },
     ],
   },

@@ -23,6 +23,8 @@ export interface StreamWiring {
   bucket: string;
   processor: string;
   dynamicPartitioning: boolean;
+  /** The definition's `recovery`: how to re-deliver error-prefix records (quoted by the alarms). */
+  recovery?: string;
 }
 
 const wirings = new WeakMap<firehose.DeliveryStream, StreamWiring>();
@@ -115,6 +117,7 @@ export const streamKind: CdkResourceKind<'stream'> = {
       bucket: spec.destination.bucket,
       processor: spec.processor,
       dynamicPartitioning: dynamic,
+      ...(spec.recovery ? { recovery: spec.recovery } : {}),
     });
     return stream;
   },
@@ -125,7 +128,7 @@ export const streamKind: CdkResourceKind<'stream'> = {
   },
   alarms(ctx, created) {
     for (const [name, stream] of created) {
-      const { dynamicPartitioning } = wiringOf(stream);
+      const { dynamicPartitioning, recovery } = wiringOf(stream);
       const id = `Alarm${pascal(name)}Stream`;
       const metric = (metricName: string, statistic: string) =>
         stream.metric(metricName, { period: ALARM_PERIOD, statistic });
@@ -177,9 +180,8 @@ export const streamKind: CdkResourceKind<'stream'> = {
           alarmName: `stream-${name}-partition-count-exceeded`,
           alarmDescription:
             `Delivery stream ${name} exceeded its active-partition quota (PartitionCountExceeded): records went to ` +
-            "the error prefix (activePartitionExceeded) instead of the lake's partitions and the loader never saw " +
-            'them. Fix the cause (partition key cardinality, or ask AWS to raise the quota), then run ' +
-            '`npm run replay` to deliver the error-prefix records again.',
+            'the error prefix (activePartitionExceeded) instead of their partitions. Fix the cause (partition key ' +
+            `cardinality, or ask AWS to raise the quota)${recovery ? `, then ${recovery}` : ''}.`,
           metric: metric('PartitionCountExceeded', 'Maximum'),
           threshold: 1,
           evaluationPeriods: 1,
