@@ -2,7 +2,7 @@
 // without bundling): CloudWatch may publish to the alarms topic, Lambda accepts the default deploy on a new
 // account, a waiting dead letter keeps its alarm in ALARM, partition overflow raises an alarm, the topic key
 // goes with the stack, every Lambda function's logs expire, and Firehose holds exactly AWS's S3 action list.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FIREHOSE_S3_DESTINATION_ACTIONS, wiringOf } from '../../infra/cdk/kinds/index.ts';
 import { allFunctions } from '../../pipelines/index.ts';
 import {
@@ -21,17 +21,13 @@ import {
   idOf,
   ofType,
   referencedIds,
-  removeSynthOutput,
   type Synthesized,
   synth,
+  synthesizedProject,
   topicKey,
 } from './helpers.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ bundle: false });
-}, 60_000);
-afterAll(removeSynthOutput);
+const s = synthesizedProject(60_000);
 
 const ACCOUNT = '111122223333';
 const OTHER_ACCOUNT = '444455556666';

@@ -3,7 +3,7 @@
 // a missing key because it may s3:ListBucket, limited to this distribution by AWS:SourceArn, and `GET /`
 // cannot list the bucket because of a default root object. The bucket policy is also evaluated with a
 // IAM evaluator of aws-model.ts (explicit Deny > Allow > implicit deny) over the template's own statements.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pipelines } from '../../pipelines/index.ts';
 import { type PipelineDefinition, ref } from '../../pipelines/types.ts';
 import {
@@ -17,18 +17,13 @@ import {
   idOf,
   ofType,
   referencedIds,
-  removeSynthOutput,
   roleStatements,
   type Statement,
-  type Synthesized,
   synth,
+  synthesizedProject,
 } from './helpers.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ bundle: false });
-}, 120_000);
-afterAll(removeSynthOutput);
+const s = synthesizedProject();
 
 const ACCOUNT = '111122223333';
 const distributionId = () => idOf(s, s.stack.resources.cdn.get('display')!);

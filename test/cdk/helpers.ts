@@ -7,6 +7,7 @@ import type { App, CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll } from 'vitest';
 import { type BuildOptions, buildApp } from '../../infra/cdk/build.ts';
 import { triggerKindOf } from '../../infra/cdk/kinds/index.ts';
 import type { EventPipelinesStack } from '../../infra/cdk/stack.ts';
@@ -129,3 +130,22 @@ export const actionsOn = (s: Synthesized, fnId: string, resourceId: string) =>
   roleStatements(s, idOf(s, s.stack.resources.functions.get(fnId)!.role))
     .filter((st) => referencedIds(st.Resource).has(resourceId))
     .flatMap((st) => asArray(st.Action));
+
+/**
+ * The project's definitions synthesized once for the calling test file (no bundling), before its tests, and
+ * removed after them. The returned object reads through to that synthesis (a proxy), so a file writes
+ * `const s = synthesizedProject();` at its top and uses `s` in its tests as a plain Synthesized.
+ */
+export function synthesizedProject(timeoutMs = 120_000): Synthesized {
+  let value: Synthesized | undefined;
+  beforeAll(() => {
+    value = synth({ bundle: false });
+  }, timeoutMs);
+  afterAll(removeSynthOutput);
+  return new Proxy({} as Synthesized, {
+    get(_target, key) {
+      if (!value) throw new Error('the project is synthesized in beforeAll: read it inside a test');
+      return Reflect.get(value, key);
+    },
+  });
+}

@@ -1,7 +1,7 @@
 // The bucket kind on AWS (infra/cdk/kinds/bucket.ts), on the template synthesized from the real definitions
 // (without bundling): one S3 bucket per declared bucket, each private, encrypted, TLS-only and logging to the
 // access-log bucket, and grants that follow the access modes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allFunctions } from '../../../pipelines/index.ts';
 import {
   actionsOn as actionsOf,
@@ -11,16 +11,10 @@ import {
   propsOf,
   referencedIds,
   refId,
-  removeSynthOutput,
-  type Synthesized,
-  synth,
+  synthesizedProject,
 } from '../helpers.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ bundle: false });
-}, 120_000);
-afterAll(removeSynthOutput);
+const s = synthesizedProject();
 
 const props = (logicalId: string) => propsOf(s, logicalId);
 const actionsOn = (fnId: string, resourceId: string) => actionsOf(s, fnId, resourceId);

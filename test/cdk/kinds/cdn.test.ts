@@ -3,22 +3,10 @@
 // bucket only, logging to the access-log bucket, and a bucket policy that admits that distribution alone.
 // What the bucket policy then allows (404 for missing keys, private prefixes) is in test/cdk/cdn.test.ts.
 import { Match } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  catalog,
-  idOf,
-  ofType,
-  referencedIds,
-  removeSynthOutput,
-  type Synthesized,
-  synth,
-} from '../helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { catalog, idOf, ofType, referencedIds, synthesizedProject } from '../helpers.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ bundle: false });
-}, 120_000);
-afterAll(removeSynthOutput);
+const s = synthesizedProject();
 
 describe('CDN of a bucket', () => {
   it('one distribution per `cdn: true` bucket, none for the others', () => {

@@ -1,23 +1,11 @@
 // The firehose-transform trigger kind on AWS (infra/cdk/kinds/firehose-transform.ts), on the template
 // synthesized from the real definitions (without bundling): each such function is its stream's processor
 // and is invoked synchronously, so it has no on-failure queue, and its error alarm says Firehose retries.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { wiringOf } from '../../../infra/cdk/kinds/index.ts';
-import {
-  idOf,
-  ofType,
-  referencedIds,
-  removeSynthOutput,
-  type Synthesized,
-  synth,
-  triggeredBy,
-} from '../helpers.ts';
+import { idOf, ofType, referencedIds, synthesizedProject, triggeredBy } from '../helpers.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ bundle: false });
-}, 120_000);
-afterAll(removeSynthOutput);
+const s = synthesizedProject();
 
 describe('Firehose transforms', () => {
   it("each is its stream's processor, and the only function Firehose may invoke for that stream", () => {

@@ -1,22 +1,10 @@
 // The s3 trigger kind on AWS (infra/cdk/kinds/s3.ts), on the template synthesized from the real definitions
 // (without bundling): each S3-triggered function gets a notification from its bucket with its trigger's
 // events and filter, and S3 may invoke it from that bucket only.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  idOf,
-  ofType,
-  referencedIds,
-  removeSynthOutput,
-  type Synthesized,
-  synth,
-  triggeredBy,
-} from '../helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { idOf, ofType, referencedIds, synthesizedProject, triggeredBy } from '../helpers.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ bundle: false });
-}, 120_000);
-afterAll(removeSynthOutput);
+const s = synthesizedProject();
 
 const fnLogicalId = (id: string) => idOf(s, s.stack.resources.functions.get(id)!.fn);
 const bucketId = (name: string) => idOf(s, s.stack.resources.bucket.get(name)!);

@@ -2,23 +2,10 @@
 // (without bundling): one Secrets Manager secret per declared secret (a placeholder, retained), its ARN in
 // environments, and a read grant that cannot change it. An existing secret (context secretArns) is tested in
 // settings.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  asArray,
-  catalog,
-  idOf,
-  referencedIds,
-  removeSynthOutput,
-  roleStatements,
-  type Synthesized,
-  synth,
-} from '../helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { asArray, catalog, idOf, referencedIds, roleStatements, synthesizedProject } from '../helpers.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ bundle: false });
-}, 120_000);
-afterAll(removeSynthOutput);
+const s = synthesizedProject();
 
 describe('secrets', () => {
   it('creates every declared secret, retained on stack deletion', () => {

@@ -1,14 +1,10 @@
 // The sns trigger kind on AWS (infra/cdk/kinds/sns.ts), on the template synthesized from the real definitions
 // (without bundling): each SNS-triggered function is subscribed to its topic, and what SNS cannot deliver
 // lands in the function's DLQ.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idOf, removeSynthOutput, type Synthesized, synth, triggeredBy } from '../helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { idOf, synthesizedProject, triggeredBy } from '../helpers.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ bundle: false });
-}, 120_000);
-afterAll(removeSynthOutput);
+const s = synthesizedProject();
 
 describe('SNS subscriptions', () => {
   it('each SNS-triggered function is subscribed to its topic, with its DLQ as redrive target', () => {

@@ -3,7 +3,7 @@
 // dynamic partitioning, compression, prefixes, buffering, SSE), a delivery role that touches only its bucket,
 // log group and processor, and its alarms. AWS's S3 action list for the role is in aws-behaviour.test.ts.
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { wiringOf } from '../../../infra/cdk/kinds/index.ts';
 import {
   catalog,
@@ -11,17 +11,11 @@ import {
   ofType,
   propsOf,
   referencedIds,
-  removeSynthOutput,
   roleStatements,
-  type Synthesized,
-  synth,
+  synthesizedProject,
 } from '../helpers.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ bundle: false });
-}, 120_000);
-afterAll(removeSynthOutput);
+const s = synthesizedProject();
 
 const props = (logicalId: string) => propsOf(s, logicalId);
 const fnLogicalId = (id: string) => idOf(s, s.stack.resources.functions.get(id)!.fn);

@@ -1,24 +1,11 @@
 // The table kind on AWS (infra/cdk/kinds/table.ts), on the template synthesized from the real definitions
 // (without bundling): one DynamoDB table per declared table, with the spec's keys and TTL, on demand, with
 // point-in-time recovery and encryption; data grants that follow the access modes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allFunctions } from '../../../pipelines/index.ts';
-import {
-  actionsOn as actionsOf,
-  catalog,
-  idOf,
-  propsOf,
-  refId,
-  removeSynthOutput,
-  type Synthesized,
-  synth,
-} from '../helpers.ts';
+import { actionsOn as actionsOf, catalog, idOf, propsOf, refId, synthesizedProject } from '../helpers.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ bundle: false });
-}, 120_000);
-afterAll(removeSynthOutput);
+const s = synthesizedProject();
 
 const props = (logicalId: string) => propsOf(s, logicalId);
 const actionsOn = (fnId: string, resourceId: string) => actionsOf(s, fnId, resourceId);

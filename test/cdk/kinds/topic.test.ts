@@ -1,24 +1,10 @@
 // The topic kind on AWS (infra/cdk/kinds/topic.ts), on the template synthesized from the real definitions
 // (without bundling): one SNS topic per declared topic, encrypted with the stack's rotating key (which
 // CloudWatch may use) and TLS-only. What AWS does with the alarm topic's policy is in aws-behaviour.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  catalog,
-  idOf,
-  ofType,
-  propsOf,
-  referencedIds,
-  removeSynthOutput,
-  type Synthesized,
-  synth,
-  topicKey,
-} from '../helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { catalog, idOf, ofType, propsOf, referencedIds, synthesizedProject, topicKey } from '../helpers.ts';
 
-let s: Synthesized;
-beforeAll(() => {
-  s = synth({ bundle: false });
-}, 120_000);
-afterAll(removeSynthOutput);
+const s = synthesizedProject();
 
 const props = (logicalId: string) => propsOf(s, logicalId);
 
