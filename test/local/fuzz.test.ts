@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/child-cloud.ts';
 import { waitFor } from '../support/local-cloud.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,14 +42,6 @@ let child: ChildProcess | undefined;
 let endpoint = '';
 let port = 0;
 let output = '';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port: p } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return p;
-}
 
 async function startChild(): Promise<void> {
   port = await freePort();

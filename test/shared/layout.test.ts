@@ -98,7 +98,7 @@ describe('modules', () => {
 
   it('nothing refers to a place outside the repository (it is self-contained)', () => {
     // Code, scripts and docs alike: a clone alone must test, start and demo. `../shared/` below is a
-    // sibling folder of the checkout, never part of it; machine paths (/work/...) are not either.
+    // sibling folder of the checkout, never part of it; absolute paths of this machine are not either.
     const outside = /\.\.\/shared\/(fixtures|hooks)|\/work\//;
     const texts = [
       ...dirs.flatMap((d) => walk(join(root, d))).filter((f) => /\.(ts|mjs|js|md|json|sh)$/.test(f)),
