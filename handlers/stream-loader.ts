@@ -5,8 +5,11 @@
 // stays in the lake object, so nothing is lost. A write that cannot complete (DynamoDB unavailable,
 // UnprocessedItems left after every retry, no time left) or an unreadable object throws, so Lambda's
 // asynchronous retries and the on-failure destination apply; keys are deterministic, so a retry that
-// rewrites items already written creates no duplicates.
+// rewrites items already written creates no duplicates. With CACHE_URL set, the events API's cache is
+// told which (source, day) were loaded (pipelines/events-api/cache.ts `bumpGenerations`); a cache that
+// cannot be reached is logged and counted (CacheErrors) and never fails the invocation.
 import type { Context } from 'aws-lambda';
+import { QueryCache } from '../pipelines/events-api/cache.ts';
 import { loadLoaderConfig } from '../pipelines/stream-etl/config.ts';
 import { loadChanges } from '../pipelines/stream-etl/loader.ts';
 import { dynamoClient } from '../shared/aws/dynamodb.ts';
@@ -18,6 +21,18 @@ import { createMetrics, MetricUnit } from '../shared/metrics.ts';
 const config = loadLoaderConfig();
 const logger = createLogger('stream-loader');
 const metrics = createMetrics('stream-loader');
+const cache = config.cacheUrl
+  ? new QueryCache({
+      url: config.cacheUrl,
+      // Asynchronous work: waiting longer for the connection at a cold start costs no user anything.
+      connectWaitMs: 2_000,
+      commandTimeoutMs: 1_000,
+      onError: (operation, error) => {
+        logger.warn('cache unavailable', { operation, error: String(error) });
+        metrics.addMetric('CacheErrors', MetricUnit.Count, 1);
+      },
+    })
+  : undefined;
 
 /** Time kept in reserve when computing the retry deadline, so the invocation ends on its own terms. */
 const SAFETY_MS = 5_000;
@@ -35,6 +50,7 @@ export async function handler(
     config,
     logger,
     deadline,
+    ...(cache ? { forget: (touched) => cache.bumpGenerations(touched) } : {}),
   });
   metrics.addMetric('LoaderItemsWritten', MetricUnit.Count, written);
   metrics.addMetric('LoaderBadLines', MetricUnit.Count, badLines);

@@ -1,7 +1,8 @@
 // The cross-reference checks that only one kind can make, one entry per kind (resource or trigger), run by
 // validate.ts after its generic checks: a delivery stream's bucket and processor, a Firehose transform's
 // stream naming it back, an S3 trigger that would feed its function its own output or overlap another
-// notification on the same bucket. A new kind with rules of its own adds its entry here.
+// notification on the same bucket, an API's authorizer naming it back, routes served twice, route
+// functions that outlast API Gateway's wait. A new kind with rules of its own adds its entry here.
 import { triggerSource } from './kinds.ts';
 import type {
   Catalog,
@@ -23,6 +24,9 @@ export interface CheckContext {
 
 /** Firehose waits at most 5 minutes for a data-transformation invocation. */
 export const FIREHOSE_TRANSFORM_MAX_SECONDS = 300;
+
+/** API Gateway waits at most 30 seconds for an integration (HTTP API quotas), so a route function ends sooner. */
+export const HTTP_API_INTEGRATION_MAX_SECONDS = 30;
 
 /** Whether two refs name the same resource. */
 export const sameRef = (a: ResourceRef, b: ResourceRef) => a.kind === b.kind && a.name === b.name;
@@ -53,6 +57,23 @@ export const RESOURCE_CHECKS: {
         );
     }
   },
+  api(apis, { fail, functions }) {
+    for (const api of apis) {
+      const field = `resources.apis.${api.name}`;
+      const authorizer = functions.find((f) => f.id === api.authorizer);
+      if (!authorizer)
+        return fail(api.pipeline, `${field}.authorizer`, `no pipeline declares function "${api.authorizer}"`);
+      const t = authorizer.trigger;
+      if (t.kind !== 'http-authorizer' || t.api !== api.name)
+        fail(
+          api.pipeline,
+          `${field}.authorizer`,
+          `function "${api.authorizer}" must have the trigger { kind: 'http-authorizer', api: '${api.name}' }`,
+        );
+      if (!functions.some((f) => f.trigger.kind === 'http' && f.trigger.api === api.name))
+        fail(api.pipeline, field, 'no function serves a route of this API (an `http` trigger naming it)');
+    }
+  },
 };
 
 export const TRIGGER_CHECKS: {
@@ -67,6 +88,39 @@ export const TRIGGER_CHECKS: {
           `functions.${fn.id}.trigger`,
           `stream "${stream.name}" names "${stream.processor}" as its processor, not this function`,
         );
+    }
+  },
+  'http-authorizer'(uses, { resources, fail }) {
+    for (const { fn, t } of uses) {
+      const api = resources.api.find((a) => a.name === t.api)!;
+      if (api.authorizer !== fn.id)
+        fail(
+          fn.pipeline,
+          `functions.${fn.id}.trigger`,
+          `API "${api.name}" names "${api.authorizer}" as its authorizer, not this function`,
+        );
+    }
+  },
+  http(uses, { fail }) {
+    const served = new Map<string, string>();
+    for (const { fn, t } of uses) {
+      if (fn.timeoutSeconds > HTTP_API_INTEGRATION_MAX_SECONDS)
+        fail(
+          fn.pipeline,
+          `functions.${fn.id}.timeoutSeconds`,
+          `must be at most ${HTTP_API_INTEGRATION_MAX_SECONDS} seconds: API Gateway waits no longer for a route's function`,
+        );
+      for (const route of t.routes) {
+        const key = `${t.api} ${route}`;
+        const other = served.get(key);
+        if (other)
+          fail(
+            fn.pipeline,
+            `functions.${fn.id}.trigger.routes`,
+            `route "${route}" of API "${t.api}" is also served by function "${other}"`,
+          );
+        served.set(key, fn.id);
+      }
     }
   },
   s3(uses, { fail }) {

@@ -15,6 +15,9 @@ export const ACCESS_MODES: { [K in ResourceKind]: readonly AccessMode[] } = {
   secret: ['read'],
   stream: ['write', 'publish'],
   cdn: ['invalidate'],
+  cache: ['connect'],
+  // Functions reach an API through its routes (an `http` trigger), never through an access entry.
+  api: [],
 };
 
 /**
@@ -31,6 +34,8 @@ export const NAMED_WITHOUT_ACCESS: { [K in ResourceKind]: 'trigger' | 'never' } 
   table: 'never',
   secret: 'never',
   cdn: 'never',
+  cache: 'never',
+  api: 'trigger',
 };
 
 /** The resource each trigger kind listens to. */
@@ -38,6 +43,8 @@ const SOURCES: { [K in TriggerKind]: (t: TriggerOf<K>) => ResourceRef } = {
   s3: (t) => ({ kind: 'bucket', name: t.bucket }),
   sns: (t) => ({ kind: 'topic', name: t.topic }),
   'firehose-transform': (t) => ({ kind: 'stream', name: t.stream }),
+  http: (t) => ({ kind: 'api', name: t.api }),
+  'http-authorizer': (t) => ({ kind: 'api', name: t.api }),
 };
 
 export function triggerSource(t: Trigger): ResourceRef {

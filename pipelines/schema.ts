@@ -7,7 +7,16 @@
 import { z } from 'zod';
 
 /** Every resource kind, in the order the runtimes create them (re-exported by kinds.ts). */
-export const RESOURCE_KINDS = ['bucket', 'cdn', 'topic', 'table', 'secret', 'stream'] as const;
+export const RESOURCE_KINDS = [
+  'bucket',
+  'cdn',
+  'topic',
+  'table',
+  'secret',
+  'stream',
+  'cache',
+  'api',
+] as const;
 
 const text = (what: string) => z.string().trim().min(1, `${what} must not be empty`);
 const named = (pattern: RegExp, rule: string) => z.string().regex(pattern, `must be ${rule}`);
@@ -87,17 +96,27 @@ export const TableSpecSchema = z
     },
   );
 
-export const SecretSpecSchema = z.strictObject({
-  name: secretName,
-  description: text('description'),
-  /** Environment variable that supplies the value on the local cloud instead of the secret. */
-  localEnv: envName,
-  /**
-   * What the local cloud supplies when `localEnv` is unset: `webhook-sink` = the URL of its built-in webhook
-   * sink (`/_local/webhooks`, which records what is posted); unset = the function gets an empty value.
-   */
-  localFallback: z.literal('webhook-sink').optional(),
-});
+export const SecretSpecSchema = z
+  .strictObject({
+    name: secretName,
+    description: text('description'),
+    /** Environment variable that supplies the value on the local cloud instead of the secret. */
+    localEnv: envName,
+    /**
+     * What the local cloud supplies when `localEnv` is unset: `webhook-sink` = the URL of its built-in webhook
+     * sink (`/_local/webhooks`, which records what is posted); unset = the function gets an empty value.
+     */
+    localFallback: z.literal('webhook-sink').optional(),
+    /**
+     * The value is random and nobody needs to know it (e.g. a signing key): on AWS Secrets Manager generates
+     * it at deploy; the local cloud makes one per data dir and keeps it there (unless `localEnv` is set).
+     */
+    generate: z.literal(true).optional(),
+  })
+  .refine((s) => !(s.generate && s.localFallback), {
+    path: ['localFallback'],
+    message: 'does not apply to a generated secret (the local cloud makes its value)',
+  });
 
 /**
  * The CDN (CloudFront distribution) in front of a bucket that declares `cdn: true`. Not declared on its own:
@@ -168,17 +187,81 @@ export const DeliveryStreamSpecSchema = z
       });
   });
 
+/**
+ * A Valkey cache: ElastiCache Serverless on AWS (TLS only, reachable only from the functions with access
+ * to it, which run in a VPC), a valkey-server or redis-server child process on the local cloud. A function
+ * names it in its environment to get its URL (`rediss://host:port` on AWS, `redis://127.0.0.1:port`
+ * locally), or an empty value where there is none (`-c cache=false` on AWS, no server binary locally):
+ * code using a cache must work without one.
+ */
+export const CacheSpecSchema = z.strictObject({
+  /** ElastiCache's rule for a serverless cache name. */
+  name: named(
+    /^(?!.*--)[a-z][a-z0-9-]{0,38}[a-z0-9]$/,
+    'a valid ElastiCache cache name (2-40 a-z, 0-9 and -, starting with a letter, no -- and no trailing -)',
+  ),
+  description: text('description'),
+  engine: z.literal('valkey'),
+  /** ElastiCache Serverless usage limits, which cap the bill: stored data and ECPUs per second. */
+  limits: z.strictObject({
+    maxDataGb: z.int().min(1).max(5_000, 'must be at most 5000 GB (ElastiCache Serverless limit)'),
+    maxEcpuPerSecond: z
+      .int()
+      .min(1_000, 'must be at least 1000 (ElastiCache Serverless limit)')
+      .max(15_000_000, 'must be at most 15000000 (ElastiCache Serverless limit)'),
+  }),
+});
+
+/** An HTTP API identity source, e.g. `$request.header.Authorization` (API Gateway's selection expressions). */
+const identitySource = z
+  .string()
+  .regex(
+    /^\$(request\.(header|querystring)\.[A-Za-z0-9_-]+|context\.[A-Za-z0-9_.]+|stageVariables\.[A-Za-z0-9_]+)$/,
+    'must be an identity source like $request.header.Authorization',
+  );
+
+/**
+ * An API Gateway HTTP API (payload format 2.0). Every route is authorized by `authorizer`, a Lambda REQUEST
+ * authorizer with simple responses: there are no anonymous routes. Routes come from the `http` triggers of
+ * the functions that serve them. Locally it is served under `/_api/<name>` on the local cloud's edge.
+ */
+export const ApiSpecSchema = z.strictObject({
+  name: named(/^[a-z][a-z0-9-]{0,62}$/, 'kebab-case, 1-63 characters (also its local path /_api/<name>)'),
+  description: text('description'),
+  /** Logical id of the function (an `http-authorizer` trigger on this API) that authorizes every route. */
+  authorizer: z.string(),
+  /** Where the authorizer reads the caller's identity; API Gateway answers 401 when one is missing. */
+  identitySource: z.array(identitySource).min(1, 'must name at least one identity source'),
+  /** How long API Gateway reuses an authorizer's answer for the same identity (0 = never). */
+  authorizerCacheSeconds: z.int().min(0).max(3_600, 'must be at most 3600 seconds (API Gateway limit)'),
+  /** Stage throttling: steady-state requests per second and burst (account quota: 10,000 / 5,000). */
+  throttling: z.strictObject({
+    rateLimit: z.number().positive().max(10_000, 'must be at most 10000 (API Gateway account quota)'),
+    burstLimit: z.int().min(1).max(5_000, 'must be at most 5000 (API Gateway account quota)'),
+  }),
+});
+
 /** A reference to a resource declared by some pipeline, by its logical name. */
 export const ResourceRefSchema = z.strictObject({ kind: z.enum(RESOURCE_KINDS), name: z.string().min(1) });
 
 /**
  * An environment value: either a literal setting, or a resource reference that each runtime resolves
  * to its physical identifier (bucket name, table name, topic ARN, stream name, secret ARN, and for a
- * bucket's CDN the CloudFront distribution id; the local cloud gives each CDN bucket a fixed local id).
+ * bucket's CDN the CloudFront distribution id; the local cloud gives each CDN bucket a fixed local id; a
+ * cache's URL, empty where there is none; an API's base URL).
  */
 export const EnvValueSchema = z.union([z.string(), ResourceRefSchema]);
 
 export const S3EventNameSchema = z.enum(['s3:ObjectCreated:*', 's3:ObjectRemoved:*']);
+
+const pathSegment = '([A-Za-z0-9._~-]+|\\{[A-Za-z0-9_]+\\+?\\})';
+/** An HTTP API route key: a method and a path whose segments may be `{param}` or a final `{proxy+}`. */
+export const RouteKeySchema = z
+  .string()
+  .regex(
+    new RegExp(`^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) (/${pathSegment})+$`),
+    'must be an HTTP API route key like "GET /events" or "GET /events/{id}"',
+  );
 
 export const TriggerSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -190,10 +273,22 @@ export const TriggerSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('sns'), topic: z.string() }),
   /** Invoked synchronously by Firehose as the stream's data-transformation processor. */
   z.strictObject({ kind: z.literal('firehose-transform'), stream: z.string() }),
+  /** Invoked synchronously by an HTTP API for each of its routes (after the API's authorizer allowed it). */
+  z.strictObject({
+    kind: z.literal('http'),
+    api: z.string(),
+    routes: z.array(RouteKeySchema).min(1, 'must name at least one route'),
+  }),
+  /** Invoked synchronously by an HTTP API as its Lambda REQUEST authorizer (the API's `authorizer`). */
+  z.strictObject({ kind: z.literal('http-authorizer'), api: z.string() }),
 ]);
 
-/** `invalidate` applies to a `cdn` ref only: cloudfront:CreateInvalidation on that distribution alone. */
-export const AccessModeSchema = z.enum(['read', 'write', 'readwrite', 'publish', 'invalidate']);
+/**
+ * `invalidate` applies to a `cdn` ref only: cloudfront:CreateInvalidation on that distribution alone.
+ * `connect` applies to a `cache` only: network reach to it (on AWS the function joins the cache's VPC and
+ * its security group is admitted by the cache's).
+ */
+export const AccessModeSchema = z.enum(['read', 'write', 'readwrite', 'publish', 'invalidate', 'connect']);
 
 /**
  * Lambda runtime identifiers this project can deploy (AWS Lambda "Supported runtimes"). The CDK app deploys
@@ -309,6 +404,8 @@ export const RESOURCE_SPEC_SCHEMAS = {
   table: TableSpecSchema,
   secret: SecretSpecSchema,
   stream: DeliveryStreamSpecSchema,
+  cache: CacheSpecSchema,
+  api: ApiSpecSchema,
 } as const satisfies { [K in (typeof RESOURCE_KINDS)[number]]: z.ZodType };
 
 export const PipelineDefinitionSchema = z.strictObject({
@@ -321,6 +418,8 @@ export const PipelineDefinitionSchema = z.strictObject({
     tables: z.array(TableSpecSchema).optional(),
     secrets: z.array(SecretSpecSchema).optional(),
     streams: z.array(DeliveryStreamSpecSchema).optional(),
+    caches: z.array(CacheSpecSchema).optional(),
+    apis: z.array(ApiSpecSchema).optional(),
   }),
   functions: z.array(FunctionSpecSchema),
 });

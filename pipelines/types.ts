@@ -5,8 +5,10 @@
 import type { z } from 'zod';
 import type {
   AccessModeSchema,
+  ApiSpecSchema,
   AttributeSpecSchema,
   BucketSpecSchema,
+  CacheSpecSchema,
   CdnSpecSchema,
   DeliveryStreamSpecSchema,
   EnvValueSchema,
@@ -31,6 +33,8 @@ export type TableSpec = z.infer<typeof TableSpecSchema>;
 export type SecretSpec = z.infer<typeof SecretSpecSchema>;
 export type CdnSpec = z.infer<typeof CdnSpecSchema>;
 export type DeliveryStreamSpec = z.infer<typeof DeliveryStreamSpecSchema>;
+export type CacheSpec = z.infer<typeof CacheSpecSchema>;
+export type ApiSpec = z.infer<typeof ApiSpecSchema>;
 
 /** Every resource kind and its spec: a new kind is a new entry in schema.ts, plus one plug-in file per runtime. */
 export type ResourceSpecs = {
@@ -49,6 +53,10 @@ export const ref = {
   secret: (name: string): ResourceRef => ({ kind: 'secret', name }),
   /** The CDN of bucket `name`: its distribution id in an environment, `invalidate` in `access`. */
   cdn: (bucket: string): ResourceRef => ({ kind: 'cdn', name: bucket }),
+  /** A cache: its URL in an environment (empty where there is none), `connect` in `access`. */
+  cache: (name: string): ResourceRef => ({ kind: 'cache', name }),
+  /** An HTTP API: its base URL in an environment. */
+  api: (name: string): ResourceRef => ({ kind: 'api', name }),
 };
 
 /** A literal setting, or a resource reference each runtime resolves to its physical identifier. */
@@ -60,7 +68,7 @@ export type TriggerKind = Trigger['kind'];
 /** The trigger of kind K. */
 export type TriggerOf<K extends TriggerKind> = Extract<Trigger, { kind: K }>;
 
-/** `invalidate` applies to a `cdn` ref only: cloudfront:CreateInvalidation on that distribution alone. */
+/** What a function may do with a resource (see AccessModeSchema; kinds.ts says which modes fit which kind). */
 export type AccessMode = z.infer<typeof AccessModeSchema>;
 
 /** A Lambda runtime identifier this project can deploy (see NodeRuntimeSchema). */

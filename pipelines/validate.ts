@@ -45,6 +45,8 @@ export function validateDefinitions(pipelines: readonly PipelineDefinition[]): C
       table: p.resources.tables,
       secret: p.resources.secrets,
       stream: p.resources.streams,
+      cache: p.resources.caches,
+      api: p.resources.apis,
       cdn: (p.resources.buckets ?? [])
         .filter((b) => b.cdn)
         .map(

@@ -45,16 +45,32 @@ export const LoaderConfigSchema = z.object({
   LAKE_PREFIX: z.string().default(LAKE_EVENTS_PREFIX),
   /** BatchWriteItem calls in flight per object. */
   LOADER_CONCURRENCY: envInt({ min: 1, max: 32 }).default(DEFAULT_LOADER_CONCURRENCY),
+  /**
+   * The events API's cache (`redis://` or `rediss://`), told which (source, day) each invocation loaded so
+   * that no cached query misses them (pipelines/events-api/cache.ts); unset or empty = no cache to tell.
+   */
+  CACHE_URL: z
+    .string()
+    .trim()
+    .regex(/^(rediss?:\/\/\S+)?$/, 'must be a redis:// or rediss:// URL')
+    .optional(),
 });
 
 export interface LoaderConfig {
   eventsTable: string;
   lakePrefix: string;
   concurrency: number;
+  /** Undefined when there is no cache. */
+  cacheUrl?: string;
 }
 
 /** The loader's settings; throws ConfigError naming every bad variable. */
 export function loadLoaderConfig(env: Record<string, string | undefined> = process.env): LoaderConfig {
   const c = loadConfig(LoaderConfigSchema, env);
-  return { eventsTable: c.EVENTS_TABLE, lakePrefix: c.LAKE_PREFIX, concurrency: c.LOADER_CONCURRENCY };
+  return {
+    eventsTable: c.EVENTS_TABLE,
+    lakePrefix: c.LAKE_PREFIX,
+    concurrency: c.LOADER_CONCURRENCY,
+    ...(c.CACHE_URL ? { cacheUrl: c.CACHE_URL } : {}),
+  };
 }

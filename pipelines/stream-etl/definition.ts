@@ -93,10 +93,15 @@ export const streamEtl: PipelineDefinition = {
       sizing:
         'Streams one GZIP object (up to the 64 MiB Firehose buffer) line by line; time is dominated by ' +
         'DynamoDB writes and backoff on UnprocessedItems, so the timeout is long and memory modest.',
-      environment: { EVENTS_TABLE: ref.table('events') },
+      environment: {
+        EVENTS_TABLE: ref.table('events'),
+        // The events API's cache, told which (source, day) each invocation loaded (events-api README).
+        CACHE_URL: ref.cache('events-cache'),
+      },
       access: [
         { resource: ref.bucket('lake'), mode: 'read' },
         { resource: ref.table('events'), mode: 'write' },
+        { resource: ref.cache('events-cache'), mode: 'connect' },
       ],
     },
   ],

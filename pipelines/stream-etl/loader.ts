@@ -124,6 +124,8 @@ export interface WriteOptions {
   deadline?: number;
   onRetry?: (info: { attempt: number; unprocessed: number; delayMs: number }) => void;
   sleep?: (ms: number) => Promise<void>;
+  /** Collects the (source, day) of every item sent to the table, keyed `source\nday` (loadLines). */
+  touched?: Map<string, Touched>;
 }
 
 export class UnprocessedItemsError extends Error {
@@ -186,6 +188,13 @@ function errName(err: unknown): string {
   return err instanceof Error ? err.name : '';
 }
 
+/** A (source, UTC day) the loader wrote events of: what a reader's cache must forget (events-api/cache.ts). */
+export interface Touched {
+  source: string;
+  /** `YYYY-MM-DD` of the events' time (the first ten characters of the sort key). */
+  day: string;
+}
+
 export interface LoadResult {
   lines: number;
   written: number;
@@ -234,6 +243,11 @@ export async function loadLines(
       continue;
     }
     batch.push(parsed.item);
+    if (opts.touched) {
+      const source = parsed.item.pk!.S!;
+      const day = parsed.item.sk!.S!.slice(0, 10);
+      opts.touched.set(`${source}\n${day}`, { source, day });
+    }
     if (batch.length === BATCH_SIZE) await flush();
   }
   if (batch.length && !failure) await flush();
@@ -252,6 +266,12 @@ export interface LoadChangesDeps {
   logger: Logger;
   /** Epoch ms after which no retry wait starts (the invocation's own deadline, less a reserve). */
   deadline: number;
+  /**
+   * Called once at the end with every (source, day) sent to the table, loaded or not, when there is any: a
+   * reader's cache (the events API's) forgets them. Resolves false when it could not; that is logged and
+   * does not fail the invocation (the cache's entries then expire by TTL).
+   */
+  forget?: (touched: Touched[]) => Promise<boolean>;
 }
 
 export interface ChangesLoaded {
@@ -269,11 +289,13 @@ export interface ChangesLoaded {
  */
 export async function loadChanges(
   changes: readonly S3ObjectChange[],
-  { s3, dynamo, config, logger, deadline }: LoadChangesDeps,
+  { s3, dynamo, config, logger, deadline, forget }: LoadChangesDeps,
 ): Promise<ChangesLoaded> {
   let written = 0;
   let badLines = 0;
   const errors: unknown[] = [];
+  // Every (source, day) of the items sent to the table, written or not (a failed write may be partial).
+  const touched = new Map<string, Touched>();
   for (const change of changes) {
     if (change.action !== 'created' || !change.key.startsWith(config.lakePrefix)) {
       logger.info('ignored: not a new object under the lake prefix', {
@@ -291,6 +313,7 @@ export async function loadChanges(
         tableName: config.eventsTable,
         concurrency: config.concurrency,
         deadline,
+        touched,
         onRetry: (info) => logger.debug('retrying unprocessed items', { key: change.key, ...info }),
       });
       written += result.written;
@@ -315,5 +338,9 @@ export async function loadChanges(
       errors.push(err);
     }
   }
+  if (forget && touched.size && !(await forget([...touched.values()])))
+    logger.warn('cache not told about the loaded events; its entries expire by TTL', {
+      days: touched.size,
+    });
   return { written, badLines, errors };
 }

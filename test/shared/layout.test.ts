@@ -73,13 +73,15 @@ describe('pipeline definitions', () => {
     it(`${fn.id}: entry exists and, given its definition's environment, exports a handler`, async () => {
       expect(existsSync(join(root, fn.entry)), fn.entry).toBe(true);
       // As a runtime would: literal settings as they are, resources by their logical names; a secret is
-      // supplied through its local variable (see SecretSpec.localEnv).
+      // supplied through its local variable (see SecretSpec.localEnv), a generated one as 64 random-looking
+      // characters; a cache as none (empty: code using a cache must work without one).
       for (const [name, value] of Object.entries(fn.environment)) {
         if (typeof value === 'string') process.env[name] = value;
+        else if (value.kind === 'cache') process.env[name] = '';
         else if (value.kind !== 'secret') process.env[name] = value.name;
       }
       for (const s of pipelines.flatMap((p) => p.resources.secrets ?? [])) {
-        process.env[s.localEnv] = 'http://127.0.0.1:9/unused';
+        process.env[s.localEnv] = s.generate ? 'k'.repeat(64) : 'http://127.0.0.1:9/unused';
       }
       const mod = (await import(join(root, fn.entry))) as { handler?: unknown };
       expect(typeof mod.handler).toBe('function');
