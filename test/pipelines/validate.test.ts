@@ -20,7 +20,28 @@ function demo(): PipelineDefinition {
       ],
       topics: [{ name: 'news', description: 'notices' }],
       tables: [{ name: 'items', description: 'items', partitionKey: { name: 'pk', type: 'S' } }],
-      secrets: [{ name: 'token', description: 'a token', localEnv: 'TOKEN' }],
+      secrets: [
+        { name: 'token', description: 'a token', localEnv: 'TOKEN' },
+        { name: 'signing', description: 'a signing key', localEnv: 'SIGNING', generate: true },
+      ],
+      caches: [
+        {
+          name: 'pages',
+          description: 'cached pages',
+          engine: 'valkey',
+          limits: { maxDataGb: 1, maxEcpuPerSecond: 5_000 },
+        },
+      ],
+      apis: [
+        {
+          name: 'web',
+          description: 'an HTTP API',
+          authorizer: 'gate',
+          identitySource: ['$request.header.Authorization'],
+          authorizerCacheSeconds: 60,
+          throttling: { rateLimit: 100, burstLimit: 200 },
+        },
+      ],
       streams: [
         {
           name: 'feed',
@@ -75,6 +96,31 @@ function demo(): PipelineDefinition {
         sizing: 'test',
         environment: {},
         access: [],
+      },
+      {
+        id: 'gate',
+        description: 'authorizes API calls',
+        entry: 'handlers/gate.ts',
+        trigger: { kind: 'http-authorizer', api: 'web' },
+        memoryMb: 128,
+        timeoutSeconds: 5,
+        sizing: 'test',
+        environment: { ITEMS: ref.table('items') },
+        access: [{ resource: ref.table('items'), mode: 'read' }],
+      },
+      {
+        id: 'serve',
+        description: 'serves API routes',
+        entry: 'handlers/serve.ts',
+        trigger: { kind: 'http', api: 'web', routes: ['GET /items', 'GET /items/{id}'] },
+        memoryMb: 128,
+        timeoutSeconds: 10,
+        sizing: 'test',
+        environment: { PAGES: ref.cache('pages'), KEY_ARN: ref.secret('signing'), SELF: ref.api('web') },
+        access: [
+          { resource: ref.cache('pages'), mode: 'connect' },
+          { resource: ref.secret('signing'), mode: 'read' },
+        ],
       },
     ],
   };
@@ -288,6 +334,48 @@ describe('schema errors name the pipeline, the field and the problem', () => {
       },
       'pipeline demo: functions.copy.local.sample.content: must be a function returning the sample',
     ],
+    [
+      'a cache name ElastiCache refuses',
+      (d) => {
+        d.resources.caches![0]!.name = 'Pages--1';
+      },
+      'pipeline demo: resources.caches.Pages--1.name: must be a valid ElastiCache cache name (2-40 a-z, 0-9 and -, starting with a letter, no -- and no trailing -)',
+    ],
+    [
+      'cache limits beyond ElastiCache Serverless’s',
+      (d) => {
+        d.resources.caches![0]!.limits.maxEcpuPerSecond = 500;
+      },
+      'pipeline demo: resources.caches.pages.limits.maxEcpuPerSecond: must be at least 1000 (ElastiCache Serverless limit)',
+    ],
+    [
+      'a route key that is not METHOD /path',
+      (d) => {
+        fn(d, 'serve').trigger = { kind: 'http', api: 'web', routes: ['GET items'] };
+      },
+      'pipeline demo: functions.serve.trigger.routes[0]: must be an HTTP API route key like "GET /events" or "GET /events/{id}"',
+    ],
+    [
+      'an identity source that is not a selection expression',
+      (d) => {
+        d.resources.apis![0]!.identitySource = ['Authorization'];
+      },
+      'pipeline demo: resources.apis.web.identitySource[0]: must be an identity source like $request.header.Authorization',
+    ],
+    [
+      'an authorizer cache longer than API Gateway allows',
+      (d) => {
+        d.resources.apis![0]!.authorizerCacheSeconds = 7_200;
+      },
+      'pipeline demo: resources.apis.web.authorizerCacheSeconds: must be at most 3600 seconds (API Gateway limit)',
+    ],
+    [
+      'a generated secret with a local fallback',
+      (d) => {
+        d.resources.secrets![1]!.localFallback = 'webhook-sink';
+      },
+      'pipeline demo: resources.secrets.signing.localFallback: does not apply to a generated secret (the local cloud makes its value)',
+    ],
   ];
   it.each(cases)('%s', (_, edit, message) => {
     expect(problem([broken(edit)])).toBe(message);
@@ -483,6 +571,86 @@ describe('cross-reference errors name the pipeline, the field and the problem', 
         }),
       ],
       'pipeline demo: functions.copy.trigger.filter: is needed: the function writes to bucket "inbox", which triggers it, so without a prefix or suffix that its output avoids, its own output would trigger it again',
+    ],
+    [
+      'an API whose authorizer is not its http-authorizer function',
+      () => [
+        broken((d) => {
+          d.resources.apis![0]!.authorizer = 'serve';
+        }),
+      ],
+      "pipeline demo: resources.apis.web.authorizer: function \"serve\" must have the trigger { kind: 'http-authorizer', api: 'web' }",
+    ],
+    [
+      'an http-authorizer function its API does not name',
+      () => [
+        broken((d) => {
+          d.functions.push({ ...fn(d, 'gate'), id: 'gate-2' });
+        }),
+      ],
+      'pipeline demo: functions.gate-2.trigger: API "web" names "gate" as its authorizer, not this function',
+    ],
+    [
+      'an API no function serves',
+      () => [
+        broken((d) => {
+          d.functions = d.functions.filter((f) => f.id !== 'serve');
+        }),
+      ],
+      'pipeline demo: resources.apis.web: no function serves a route of this API (an `http` trigger naming it)',
+    ],
+    [
+      'one route served by two functions',
+      () => [
+        broken((d) => {
+          d.functions.push({
+            ...fn(d, 'serve'),
+            id: 'serve-2',
+            trigger: { kind: 'http', api: 'web', routes: ['GET /items/{id}'] },
+          });
+        }),
+      ],
+      'pipeline demo: functions.serve-2.trigger.routes: route "GET /items/{id}" of API "web" is also served by function "serve"',
+    ],
+    [
+      'a route function that outlasts API Gateway’s 30 s',
+      () => [
+        broken((d) => {
+          fn(d, 'serve').timeoutSeconds = 60;
+        }),
+      ],
+      "pipeline demo: functions.serve.timeoutSeconds: must be at most 30 seconds: API Gateway waits no longer for a route's function",
+    ],
+    [
+      'an http trigger on an API nobody declares',
+      () => [
+        broken((d) => {
+          d.functions.push({
+            ...fn(d, 'serve'),
+            id: 'serve-mobile',
+            trigger: { kind: 'http', api: 'mobile', routes: ['GET /x'] },
+          });
+        }),
+      ],
+      'pipeline demo: functions.serve-mobile.trigger: no pipeline declares api "mobile"',
+    ],
+    [
+      'a cache named without connect access',
+      () => [
+        broken((d) => {
+          fn(d, 'serve').access.splice(0, 1);
+        }),
+      ],
+      'pipeline demo: functions.serve.environment.PAGES: names cache "pages" but access has no entry for it (allowed modes: connect)',
+    ],
+    [
+      'read access to a cache (only connect applies)',
+      () => [
+        broken((d) => {
+          fn(d, 'serve').access[0] = { resource: ref.cache('pages'), mode: 'read' };
+        }),
+      ],
+      'pipeline demo: functions.serve.access[0].mode: mode read does not apply to a cache (allowed: connect)',
     ],
     [
       'two S3 triggers whose events and filters overlap',
