@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import { type FunctionSpec, type NodeRuntime, runtimeOf } from '../../pipelines/types.ts';
 import { DEPLOYED_BUNDLE, esbuildTarget } from './bundle-options.ts';
 import { copyNativeModulesCommands, REPO_ROOT } from './native-modules.ts';
+import type { Placement } from './network.ts';
 
 /** CDK's runtime object for each runtime a definition may name (a new entry there fails to compile here). */
 export const LAMBDA_RUNTIMES: Record<NodeRuntime, lambda.Runtime> = {
@@ -27,6 +28,8 @@ export interface BuiltFunction {
   logGroup: logs.LogGroup;
   /** On-failure destination of asynchronous invocations (trigger kinds that invoke asynchronously). */
   dlq?: sqs.Queue;
+  /** Set when it runs in the stack's VPC (a kind's `placement` of one of its access entries asked for it). */
+  placement?: Placement;
 }
 
 export interface FunctionOptions {
@@ -35,6 +38,8 @@ export interface FunctionOptions {
   reservedConcurrency: boolean;
   /** Its trigger invokes it asynchronously (kinds/: the trigger kind's `invocation`): retries, then a DLQ. */
   asynchronous: boolean;
+  /** Run in the VPC's isolated subnets with these security groups (see network.ts). */
+  placement?: Placement;
 }
 
 /** What happens to an asynchronous invocation that threw (the retries and destination set below). */
@@ -117,7 +122,17 @@ export function buildFunction(scope: Construct, spec: FunctionSpec, opts: Functi
       ? { onFailure: new destinations.SqsDestination(dlq), retryAttempts: 2, maxEventAge: Duration.hours(6) }
       : {}),
     bundling: bundlingFor(spec),
+    ...(opts.placement
+      ? {
+          vpc: opts.placement.network.vpc,
+          vpcSubnets: opts.placement.network.subnets,
+          securityGroups: opts.placement.securityGroups,
+        }
+      : {}),
   });
+  // With its own role, CDK adds no VPC permissions (it would attach AWSLambdaVPCAccessExecutionRole to a role
+  // it created); the network grants exactly what Lambda needs to attach the function.
+  if (opts.placement) opts.placement.network.allowAttach(role);
   // The full sizing rationale travels with the resource in the template (the description is length-capped).
   (fn.node.defaultChild as CfnResource).addMetadata('Sizing', {
     memoryMb: spec.memoryMb,
@@ -125,5 +140,5 @@ export function buildFunction(scope: Construct, spec: FunctionSpec, opts: Functi
     reservedConcurrency: spec.reservedConcurrency ?? null,
     reason: spec.sizing,
   });
-  return { spec, fn, role, logGroup, dlq };
+  return { spec, fn, role, logGroup, dlq, ...(opts.placement ? { placement: opts.placement } : {}) };
 }

@@ -17,8 +17,21 @@ export function ack(scope: IConstruct, id: string, reason: string): void {
 export const logicalId = (stack: Stack, c: IConstruct): string =>
   stack.getLogicalId(c.node.defaultChild as CfnResource);
 
-/** What a function raises whatever its trigger and access: a pinned runtime, its dead-letter queue. */
-export function acknowledgeFunction({ spec, fn, dlq }: BuiltFunction): void {
+/**
+ * What a function raises whatever its trigger and access: a pinned runtime, its dead-letter queue, and, in a
+ * VPC, the network-interface actions Lambda needs on Resource "*".
+ */
+export function acknowledgeFunction({ spec, fn, role, dlq, placement }: BuiltFunction): void {
+  if (placement) {
+    ack(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      `${spec.id} runs in the stack's VPC: Lambda creates, describes and deletes its network interfaces with ` +
+        'the execution role (Lambda Developer Guide, VPC configuration; the actions of AWSLambdaVPCAccessExecutionRole ' +
+        'without its log wildcard). ec2:DescribeNetworkInterfaces works only on "*" and the interfaces do not exist ' +
+        'before Lambda creates them, so these six EC2 actions, and nothing else, are on "*".',
+    );
+  }
   // The default runtime (pipelines/types.ts) is the newest Node runtime CDK knows, so L1 passes; a function
   // whose definition pins an older one is acknowledged, and says so.
   if (spec.runtime !== undefined && spec.runtime !== DEFAULT_RUNTIME) {

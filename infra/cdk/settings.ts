@@ -22,6 +22,11 @@ export interface DeploySettings {
   secretArns: Record<string, string>;
   /** Custom domains per CDN bucket: an ACM certificate in us-east-1 and its names (enables TLS 1.2 minimum). */
   cdnDomains: Record<string, { certificateArn: string; domainNames: string[] }>;
+  /**
+   * Deploy the caches (ElastiCache Serverless, and the VPC their clients run in). Off (`-c cache=false`): no
+   * cache, no VPC, no endpoints; a cache reference resolves to '' and functions run uncached.
+   */
+  cache: boolean;
 }
 
 export const DEFAULT_SETTINGS: DeploySettings = {
@@ -32,6 +37,7 @@ export const DEFAULT_SETTINGS: DeploySettings = {
   functionEnv: {},
   secretArns: {},
   cdnDomains: {},
+  cache: true,
 };
 
 const jsonOr = <T extends z.ZodType>(inner: T) =>
@@ -70,6 +76,7 @@ const settingsSchema = z.object({
       }),
     ),
   ).optional(),
+  cache: boolish.optional(),
 });
 
 /** Every context key this app reads; anything else in context is CDK's own (feature flags). */

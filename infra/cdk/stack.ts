@@ -29,6 +29,7 @@ import {
   triggerKinds,
 } from './kinds/index.ts';
 import { acknowledgeFunction } from './nag.ts';
+import { Network, type Placement } from './network.ts';
 import type { DeploySettings } from './settings.ts';
 
 export type { PipelineResources } from './kinds/index.ts';
@@ -66,6 +67,7 @@ export class EventPipelinesStack extends Stack {
       functions: new Map(),
     } satisfies PipelineResources;
     this.resources = resources;
+    let network: Network | undefined;
     const ctx: CdkContext = {
       stack: this,
       catalog,
@@ -74,6 +76,10 @@ export class EventPipelinesStack extends Stack {
       accessLogs: this.accessLogs,
       resources,
       alarms: new OperationalAlarms(this, settings.stackName),
+      network: () => {
+        network ??= new Network(this, 'Network', { flowLogs: this.accessLogs });
+        return network;
+      },
     };
 
     // Resources kind by kind (RESOURCE_KINDS order), then the functions nothing needed earlier. What a
@@ -103,11 +109,13 @@ export class EventPipelinesStack extends Stack {
       for (const [name, value] of Object.entries(spec.environment))
         environment[name] = typeof value === 'string' ? value : resolve(resources, value);
       Object.assign(environment, settings.functionEnv[spec.id] ?? {});
+      const placement = placementOf(spec, resources);
       const built = buildFunction(this, spec, {
         environment,
         logRetention: ctx.logRetention,
         reservedConcurrency: settings.reservedConcurrency,
         asynchronous: triggerKindOf(spec.trigger).invocation.asynchronous,
+        ...(placement ? { placement } : {}),
       });
       resources.functions.set(spec.id, built);
       for (const { resource, mode } of spec.access) grant(ctx, resource, mode, built);
@@ -169,7 +177,37 @@ function resolve<K extends ResourceKind>(
   return plugin.resolve(created.get(ref.name)!);
 }
 
-/** The only place functions get permissions: one grant per `access` entry, by its kind's plug-in. */
+/**
+ * Where a function runs: what the plug-ins of its access entries' kinds ask for (`placement`), merged; all
+ * must name the same network. Undefined when none asks (the function runs outside any VPC).
+ */
+function placementOf(spec: CatalogFunction, resources: PipelineResources): Placement | undefined {
+  let merged: Placement | undefined;
+  for (const { resource, mode } of spec.access) {
+    const asked = kindPlacement(resources, resource, mode);
+    if (!asked) continue;
+    if (merged && merged.network !== asked.network)
+      throw new Error(`function ${spec.id}: its access entries ask for two different networks`);
+    const securityGroups = [...(merged?.securityGroups ?? [])];
+    for (const sg of asked.securityGroups) if (!securityGroups.includes(sg)) securityGroups.push(sg);
+    merged = { network: asked.network, securityGroups };
+  }
+  return merged;
+}
+
+function kindPlacement<K extends ResourceKind>(
+  resources: PipelineResources,
+  ref: { kind: K; name: string },
+  mode: AccessMode,
+): Placement | undefined {
+  const plugin: CdkResourceKind<K> = resourceKinds[ref.kind];
+  return plugin.placement?.(createdOf(resources, ref.kind).get(ref.name)!, mode);
+}
+
+/**
+ * The only place functions get permissions: one grant per `access` entry, by its kind's plug-in; for a
+ * function in a VPC, also what that access needs there (the plug-in's `vpcAccess`: an endpoint …).
+ */
 function grant<K extends ResourceKind>(
   ctx: CdkContext,
   ref: { kind: K; name: string },
@@ -182,7 +220,13 @@ function grant<K extends ResourceKind>(
   // validateDefinitions admits only the modes of pipelines/kinds.ts ACCESS_MODES, and every plug-in grants
   // each mode of its kind (test/cdk/kinds/registry.test.ts); this names the gap should one be added there only.
   if (!apply) throw new Error(`the CDK plug-in of kind ${ref.kind} cannot grant mode ${mode}`);
-  apply({ ctx, name: ref.name, resource: created.get(ref.name)!, fn });
+  const g = { ctx, name: ref.name, resource: created.get(ref.name)!, fn };
+  apply(g);
+  if (fn.placement) {
+    if (!plugin.vpcAccess)
+      throw new Error(`the CDK plug-in of kind ${ref.kind} cannot reach its resources from a VPC`);
+    plugin.vpcAccess(g, mode, fn.placement);
+  }
 }
 
 function kindHook<K extends ResourceKind>(ctx: CdkContext, kind: K, hook: 'alarms' | 'acknowledge'): void {

@@ -18,6 +18,7 @@ import {
 } from './aws-model.ts';
 import {
   asArray,
+  asyncFunctionIds,
   idOf,
   ofType,
   referencedIds,
@@ -232,9 +233,7 @@ describe('alarms over missing data (CloudWatch missing-data semantics, SQS publi
     expect(found, name).toBeDefined();
     return found![1].Properties as AlarmProps & Record<string, unknown>;
   };
-  const asyncIds = allFunctions()
-    .filter((f) => f.trigger.kind !== 'firehose-transform')
-    .map((f) => f.id);
+  const asyncIds = asyncFunctionIds();
 
   // 12 hours of 5-minute periods. The queue is created at minute 0; Lambda's on-failure destination sends one
   // dead letter at minute 30; nobody touches the queue for 7.5 hours; the operator redrives (receive + delete)

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEPLOYED_BUNDLE } from '../../infra/cdk/bundle-options.ts';
 import { bundlingFor } from '../../infra/cdk/functions.ts';
-import { alarmToSlack, allFunctions, imageResize, streamEtl } from '../../pipelines/index.ts';
+import { alarmToSlack, allFunctions, eventsApi, imageResize, streamEtl } from '../../pipelines/index.ts';
 import { DEFAULT_RUNTIME, type PipelineDefinition, runtimeOf } from '../../pipelines/types.ts';
 import { idOf, ofType, removeSynthOutput, synth } from './helpers.ts';
 
@@ -36,12 +36,15 @@ describe('Lambda runtime from the definitions', () => {
     };
     // Synthesis runs cdk-nag and fails on an unacknowledged finding: AwsSolutions-L1 (not the latest
     // runtime) must be acknowledged for the pinned function.
-    const s = synth({ bundle: false, pipelines: [pinned, alarmToSlack, streamEtl] });
+    const s = synth({ bundle: false, pipelines: [pinned, alarmToSlack, streamEtl, eventsApi] });
     expect(runtimes(s)).toEqual({
       'image-resize': 'nodejs22.x',
       'alarm-to-slack': 'nodejs24.x',
       'stream-transform': 'nodejs24.x',
       'stream-loader': 'nodejs24.x',
+      'events-api-authorizer': 'nodejs24.x',
+      'events-api-ingest': 'nodejs24.x',
+      'events-api-query': 'nodejs24.x',
     });
     expect(bundlingFor(pinned.functions[0]!).target).toBe('node22');
   }, 120_000);

@@ -1,7 +1,9 @@
 // The bucket kind on AWS: an S3 bucket per BucketSpec (public access blocked, SSE-S3, TLS ≥ 1.2 required,
 // ACLs off, server access logs, retained on stack deletion), its name in environments, and the read/write/
-// readwrite grants with the cdk-nag acknowledgments CDK's bucket grants need. Its CDN is the cdn kind (cdn.ts).
+// readwrite grants with the cdk-nag acknowledgments CDK's bucket grants need, the S3 gateway endpoint for a
+// function in the VPC. Its CDN is the cdn kind (cdn.ts).
 import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { pascal } from '../functions.ts';
 import { ack, logicalId } from '../nag.ts';
@@ -66,4 +68,7 @@ export const bucketKind: CdkResourceKind<'bucket'> = {
       acknowledgeGrant(g, 'readwrite');
     },
   },
+  // From a VPC: the S3 gateway endpoint (free; a route in the isolated subnets' route tables).
+  vpcAccess: (_g, _mode, { network, securityGroups }) =>
+    network.gatewayEndpoint(ec2.GatewayVpcEndpointAwsService.S3, securityGroups),
 };

@@ -94,6 +94,13 @@ export const cdnKind: CdkResourceKind<'cdn'> = {
     // cloudfront:CreateInvalidation on this one distribution's ARN, nothing else.
     invalidate: ({ resource, fn }) => resource.grantCreateInvalidation(fn.fn),
   },
+  vpcAccess({ fn }) {
+    // CloudFront's API has no VPC endpoint, and the VPC has no NAT gateway: refuse rather than deploy a
+    // function whose invalidations could never arrive.
+    throw new Error(
+      `function ${fn.spec.id} runs in the VPC (no NAT) and cannot reach the CloudFront API to invalidate`,
+    );
+  },
   acknowledge(ctx, created) {
     for (const [name, distribution] of created) {
       ack(

@@ -1,9 +1,11 @@
 // The stream kind on AWS: an Amazon Data Firehose delivery stream per DeliveryStreamSpec (direct PUT, SSE,
 // S3 destination with its processor function, dynamic partitioning, compression, buffering, delivery logs),
 // delivering with a role of its own that holds exactly AWS's documented S3 actions; its name in
-// environments, the put-records grant, its alarms and the acknowledgments of its delivery role.
+// environments, the put-records grant (and, from a VPC, the Firehose interface endpoint), its alarms and the
+// acknowledgments of its delivery role.
 import { CfnOutput, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -126,6 +128,9 @@ export const streamKind: CdkResourceKind<'stream'> = {
     write: ({ resource, fn }) => resource.grantPutRecords(fn.fn),
     publish: ({ resource, fn }) => resource.grantPutRecords(fn.fn),
   },
+  // From a VPC: the Firehose interface endpoint (billed per AZ-hour), created only if a VPC function writes.
+  vpcAccess: (_g, _mode, { network, securityGroups }) =>
+    network.interfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.KINESIS_FIREHOSE, securityGroups),
   alarms(ctx, created) {
     for (const [name, stream] of created) {
       const { dynamicPartitioning, recovery } = wiringOf(stream);

@@ -1,8 +1,9 @@
 // The table kind on AWS: a DynamoDB table per TableSpec (on demand, point-in-time recovery, encrypted, TTL
 // when the spec names an attribute, retained on stack deletion), its name in environments, and the read/
-// write/readwrite data grants.
+// write/readwrite data grants, the DynamoDB gateway endpoint for a function in the VPC.
 import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { pascal } from '../functions.ts';
 import type { CdkResourceKind } from './types.ts';
 
@@ -32,4 +33,7 @@ export const tableKind: CdkResourceKind<'table'> = {
     write: ({ resource, fn }) => resource.grantWriteData(fn.fn),
     readwrite: ({ resource, fn }) => resource.grantReadWriteData(fn.fn),
   },
+  // From a VPC: the DynamoDB gateway endpoint (free; a route in the isolated subnets' route tables).
+  vpcAccess: (_g, _mode, { network, securityGroups }) =>
+    network.gatewayEndpoint(ec2.GatewayVpcEndpointAwsService.DYNAMODB, securityGroups),
 };

@@ -1,9 +1,11 @@
 // The topic kind on AWS: an SNS topic per TopicSpec, encrypted with the stack's one customer-managed key
-// (CloudWatch may use it) and TLS-only; its ARN in environments; the `publish` grant. The topic that context
+// (CloudWatch may use it) and TLS-only; its ARN in environments; the `publish` grant (from a VPC, through the
+// SNS interface endpoint). The topic that context
 // alarmTopic names receives every operational alarm: CloudWatch alarms of this account and region may
 // publish to it.
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -63,6 +65,9 @@ export const topicKind: CdkResourceKind<'topic'> = {
       );
     },
   },
+  // From a VPC: the SNS interface endpoint (SNS itself asks KMS for the data key, so no KMS endpoint).
+  vpcAccess: (_g, _mode, { network, securityGroups }) =>
+    network.interfaceEndpoint(ec2.InterfaceVpcEndpointAwsService.SNS, securityGroups),
 };
 
 /**

@@ -2,8 +2,11 @@
 // environments, grant each access mode, its alarms and cdk-nag acknowledgments) or one trigger kind (attach a
 // function to its source). The stack (../stack.ts) only loops over the registries in ./index.ts.
 import type { Stack } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -19,6 +22,7 @@ import type {
 import type { Catalog, Declared } from '../../../pipelines/validate.ts';
 import type { OperationalAlarms } from '../alarms.ts';
 import type { BuiltFunction } from '../functions.ts';
+import type { Network, Placement } from '../network.ts';
 import type { DeploySettings } from '../settings.ts';
 
 /** The construct the CDK plug-in of each resource kind creates for one declared resource. */
@@ -29,6 +33,22 @@ export interface CdkResources {
   table: dynamodb.Table;
   secret: secretsmanager.ISecret;
   stream: firehose.DeliveryStream;
+  /** Its ElastiCache Serverless cache and security groups; `deployed` is unset with `-c cache=false`. */
+  cache: CdkCache;
+  api: apigw.HttpApi;
+}
+
+/** A declared cache, as the cache kind (cache.ts) created it. */
+export interface CdkCache {
+  name: string;
+  deployed?: {
+    cache: elasticache.CfnServerlessCache;
+    /** The cache's own group: admits Valkey's port from `clients` only. */
+    securityGroup: ec2.SecurityGroup;
+    /** The group of every function with `connect` access to this cache. */
+    clients: ec2.SecurityGroup;
+    network: Network;
+  };
 }
 
 /** What the stack created of each kind, by logical name. */
@@ -48,6 +68,8 @@ export interface CdkContext {
   /** What exists so far (while creating) and, in later hooks, everything. */
   resources: PipelineResources;
   alarms: OperationalAlarms;
+  /** The stack's VPC (network.ts), created on first call: only when some function must run in it. */
+  network(): Network;
 }
 
 /** What must exist before a resource can be created: other resources, functions (by id). */
@@ -78,6 +100,17 @@ export interface CdkResourceKind<K extends ResourceKind> {
    * one is here), with the cdk-nag acknowledgments that grant needs on the function's role.
    */
   grants: { [M in AccessMode]?: (grant: Grant<K>) => void };
+  /**
+   * Where a function with this access must run (e.g. a cache's clients: in its VPC, with its clients' security
+   * group), asked before the function is built; undefined = anywhere (outside any VPC).
+   */
+  placement?(resource: CdkResources[K], mode: AccessMode): Placement | undefined;
+  /**
+   * For a function placed in a VPC: what its access to this resource needs there (a VPC endpoint of the
+   * resource's service, nothing for a resource inside the VPC), asked after the grant. Every kind with access
+   * modes has it (a test checks), so a VPC function never silently loses the way to what it accesses.
+   */
+  vpcAccess?(grant: Grant<K>, mode: AccessMode, placement: Placement): void;
   /** Operational alarms on the created resources of this kind (called once, with all of them). */
   alarms?(ctx: CdkContext, created: ReadonlyMap<string, CdkResources[K]>): void;
   /** cdk-nag acknowledgments on the created resources of this kind (called once, with all of them). */

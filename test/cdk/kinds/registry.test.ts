@@ -22,6 +22,13 @@ describe('kind registries', () => {
     }
   });
 
+  it('every resource kind with access modes says what that access needs from a VPC (vpcAccess)', () => {
+    // A function placed in the VPC (a cache's client) still reaches everything it accesses, or synthesis
+    // fails naming the kind: no kind can silently leave it without a way out (there is no NAT).
+    for (const kind of RESOURCE_KINDS)
+      if (ACCESS_MODES[kind].length > 0) expect(resourceKinds[kind].vpcAccess, kind).toBeTypeOf('function');
+  });
+
   it('every trigger kind a definition uses has a CDK plug-in', () => {
     const used = new Set(allFunctions().map((f) => f.trigger.kind));
     for (const kind of used) expect(Object.keys(triggerKinds), kind).toContain(kind);

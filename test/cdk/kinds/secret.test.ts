@@ -19,6 +19,31 @@ describe('secrets', () => {
     }
   });
 
+  it('a `generate` secret gets 64 random letters and digits from Secrets Manager; the others a placeholder', () => {
+    // AWS::SecretsManager::Secret GenerateSecretString (CloudFormation reference): PasswordLength, and
+    // ExcludePunctuation drops the punctuation characters from the generated value.
+    const generated = catalog.resources.secret.filter((x) => x.generate);
+    expect(generated.map((x) => x.name)).toEqual(['events-api-cursor-key']);
+    for (const spec of catalog.resources.secret) {
+      const p = s.json.Resources[idOf(s, s.stack.resources.secret.get(spec.name)!)]!.Properties!;
+      if (spec.generate)
+        expect(p.GenerateSecretString, spec.name).toEqual({ PasswordLength: 64, ExcludePunctuation: true });
+      // CDK's placeholder for a value put after deploy: a generated string without options
+      else expect(p.GenerateSecretString, spec.name).toEqual({});
+    }
+  });
+
+  it('the nag acknowledgment of a generated secret says it is generated and why nothing rotates it', () => {
+    const secret = s.stack.resources.secret.get('events-api-cursor-key')!;
+    const acks = secret.node.metadata
+      .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+      .flatMap((m) => Object.entries(m.data as Record<string, string>))
+      .filter(([id]) => id.endsWith('AwsSolutions-SMG4'))
+      .map(([, reason]) => reason);
+    expect(acks).toHaveLength(1);
+    expect(acks.join(' ')).toMatch(/generated at deploy.*No rotation Lambda is deployed/);
+  });
+
   it('the Slack function may read the webhook secret and not change it', () => {
     const secretId = idOf(s, s.stack.resources.secret.get('slack-webhook')!);
     const actions = roleStatements(s, idOf(s, s.stack.resources.functions.get('alarm-to-slack')!.role))
