@@ -65,10 +65,13 @@ function isCacheServer(pid: number): boolean {
 }
 
 /**
- * Starts a cache server. `dir` (optional) is where its record lives, so that a server orphaned by a
- * SIGKILLed parent is killed by the next start on the same directory.
+ * Starts a cache server. `dir` (optional) is where its record lives (and its working directory), so that a
+ * server orphaned by a SIGKILLed parent is killed by the next start on the same directory. `port`: one
+ * reserved by the caller (so that it can hand the URL out before the server is up); default a free one.
  */
-export async function startCacheServer(opts: { dir?: string; binary?: string } = {}): Promise<CacheServer> {
+export async function startCacheServer(
+  opts: { dir?: string; binary?: string; port?: number } = {},
+): Promise<CacheServer> {
   const binary = opts.binary ?? cacheServerBinary();
   if (!binary) throw new Error('no valkey-server or redis-server on PATH');
   const record = opts.dir ? path.join(opts.dir, 'server.json') : undefined;
@@ -87,7 +90,7 @@ export async function startCacheServer(opts: { dir?: string; binary?: string } =
     }
   }
   const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(
     binary,
     [
@@ -105,6 +108,7 @@ export async function startCacheServer(opts: { dir?: string; binary?: string } =
       '64mb',
       '--maxmemory-policy',
       'volatile-lru',
+      ...(opts.dir ? ['--dir', opts.dir] : []),
     ],
     { stdio: 'ignore' },
   );
