@@ -93,10 +93,10 @@ export const httpTrigger: LocalTriggerKind<'http'> = {
     const out: string[] = [];
     for (const r of requestLines(content.toString('utf8'))) {
       const first = await request(demo, t, sample, r.method, r.target);
-      out.push(`${r.method} ${apiUrl(demo.endpoint, t.api)}${r.target} → ${first.line}`);
-      for (const item of first.items.slice(0, 5)) out.push(`    ${item}`);
+      const items = first.items.slice(0, 5).map((item) => `\n      ${item}`);
+      out.push(`${r.method} ${apiUrl(demo.endpoint, t.api)}${r.target} → ${first.line}${items.join('')}`);
       const again = await request(demo, t, sample, r.method, r.target);
-      out.push(`  the same again → ${again.line}`);
+      out.push(`the same again → ${again.line}`);
     }
     return out;
   },
