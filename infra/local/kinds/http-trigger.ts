@@ -147,7 +147,7 @@ function summariseBody(text: string): { summary: string; items: string[] } {
   for (const [k, v] of Object.entries(parsed)) {
     if (Array.isArray(v)) {
       parts.push(`${k}: ${v.length}`);
-      if (!items.length) items = v.map((i) => clip(JSON.stringify(i), 140));
+      if (!items.length) items = v.map((i) => clip(JSON.stringify(i), 200));
     } else if (typeof v !== 'object' || v === null) parts.push(`${k}=${clip(String(v), 24)}`);
   }
   return { summary: parts.join(', '), items };
