@@ -197,6 +197,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     () => ({
       // Each pipeline's copy-paste commands (the start screen's), e.g. the HTTP APIs' curl examples.
       try: Object.fromEntries(pipelineTries(catalog, endpoint, planSamples(catalog, dataDir))),
+      // Where the HTTP APIs answer, how the caches are (the health report's resource states).
+      resourceStates: wired?.health().resourceStates ?? {},
     }),
   );
   await new Promise<void>((resolve, reject) => {

@@ -127,7 +127,13 @@ describe('the events API’s commands', () => {
     const listed = (await (await fetch(`${cloud.endpoint}/_local`)).json()) as {
       endpoints: string[];
       try: Record<string, string[]>;
+      resourceStates: Record<string, { url?: string; routes?: string[] }>;
     };
+    expect(listed.resourceStates['api:events']).toEqual({
+      url: `${cloud.endpoint}/_api/events`,
+      routes: ['POST /events', 'GET /events', 'GET /events/latest'],
+      authorizer: 'events-api-authorizer',
+    });
     const apiTries = listed.try['events-api']!;
     expect(apiTries[0]).toMatch(
       /^export API_KEY=\$\(AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:\d+ npm run -s api-key/,
