@@ -118,6 +118,8 @@ describe.runIf(available)('events API cache on the local cloud', () => {
   it('keeps answering from DynamoDB, with the right data and no 5xx, when the cache server hangs and when it is killed', async () => {
     const server = cloud.services.caches.server('events-cache')!;
     expect(server).toBeDefined();
+    // The URL functions were given before the server was up is the server's.
+    expect(server.url).toBe(cloud.services.caches.url('events-cache'));
     const expected = ['backfill-1', 'seed-1', 'seed-2', 'seed-3'];
     server.pause(); // SIGSTOP: connections stay open, commands get no answer
     for (let i = 0; i < 3; i++) {

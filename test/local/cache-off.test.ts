@@ -3,7 +3,9 @@
 // from DynamoDB, as pipelines/events-api/README.md says for a missing CACHE_URL), health reports the cache
 // off with the reason, and the start screen warns that functions using it run uncached, and why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveEnvironment } from '../../infra/local/resources.ts';
 import { startScreen } from '../../infra/local/start-screen.ts';
+import { ref } from '../../pipelines/types.ts';
 import { eventsApi } from '../support/events-api.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 
@@ -21,8 +23,30 @@ describe('a local cloud without a cache server', () => {
       url: '',
       reason: 'LOCAL_CACHE=off',
     });
-    const health = await cloud.local<{ resourceStates: Record<string, unknown> }>('health');
+    const health = await cloud.local<{
+      resourceStates: Record<string, unknown>;
+      functions: Array<{ id: string; subscribed: boolean; trigger: string }>;
+    }>('health');
     expect(health.resourceStates['cache:events-cache']).toMatchObject({ status: 'off', url: '' });
+    // The API's functions are wired to their routes and as its authorizer.
+    expect(health.functions.filter((f) => f.id.startsWith('events-api-'))).toEqual([
+      expect.objectContaining({ id: 'events-api-authorizer', subscribed: true }),
+      expect.objectContaining({
+        id: 'events-api-ingest',
+        subscribed: true,
+        trigger: 'http POST /events (API events)',
+      }),
+      expect.objectContaining({ id: 'events-api-query', subscribed: true }),
+    ]);
+    // Refs as functions get them: a cache without a server is an empty URL, an API its base URL.
+    const fn = {
+      ...cloud.resources.functions[0]!,
+      environment: { C: ref.cache('events-cache'), A: ref.api('events') },
+    };
+    expect(resolveEnvironment(cloud.resources, fn, () => '', cloud.services)).toEqual({
+      C: '',
+      A: `${cloud.endpoint}/_api/events`,
+    });
     const screen = startScreen(cloud, new Map(), '1 MiB / 5 s');
     expect(screen).toContain('Valkey caches    events-cache: none (uncached)');
     expect(screen).toContain(
