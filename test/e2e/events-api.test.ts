@@ -101,6 +101,21 @@ describe('events API on the local cloud: authentication', () => {
     }
     expect((await api.get(readOnly, '/events/latest', { source: 's' })).status).toBe(200);
   });
+
+  it('is refused to pages of other sites, and open to pages of this machine, like the rest of the edge', async () => {
+    // infra/local/README.md (Who can reach it): on AWS the API has CORS off, so no page of another origin
+    // can call it with a key; the edge's guard refuses such pages outright, in API Gateway's error shape.
+    const url = `${api.base}/events/latest?source=s`;
+    const refused = await fetch(url, {
+      headers: { authorization: `Bearer ${readWrite}`, origin: 'https://evil.example' },
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/not a page on this machine/);
+    const local = await fetch(url, {
+      headers: { authorization: `Bearer ${readWrite}`, origin: 'http://localhost:5173' },
+    });
+    expect(local.status).toBe(200);
+  });
 });
 
 describe('events API on the local cloud: POST /events', () => {
