@@ -104,13 +104,14 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/✓ s3:\/\/lake\/events\/type=click\/dt=.*\.gz/);
     expect(stdout).toContain('✓ DynamoDB table events: 750 item(s), 750 new');
     // The events API: five events POSTed with a key the demo made, read back after the pipeline settled,
-    // first from DynamoDB (the loader's bump changed the cached page's key), then from the cache.
+    // first from DynamoDB (the loader's bump changed the cached page's key), then from the cache. (Whether the first read after settling is a miss depends on
+    // whether the 5 s buffer was delivered before the reads made before settling: on a busy host it may be.)
     const api = `${cloud.endpoint}/_api/events`;
     expect(stdout).toContain(`↑ POST ${api}/events (events.json, `);
     expect(stdout).toMatch(/bytes\) → 202 accepted=5, rejected=0, failed=0, results: 5/);
     expect(stdout).toMatch(
       new RegExp(
-        `✓ GET ${api.replaceAll('.', '\\.')}/events/latest\\?source=demo-sensor&limit=5 → 200 \\(x-cache: (miss|off)\\) events: 5`,
+        `✓ GET ${api.replaceAll('.', '\\.')}/events/latest\\?source=demo-sensor&limit=5 → 200 \\(x-cache: (miss|hit|off)\\) events: 5`,
       ),
     );
     expect(stdout).toMatch(/✓ the same again → 200 \(x-cache: (hit|off)\) events: 5/);
