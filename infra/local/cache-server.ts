@@ -1,8 +1,10 @@
 // The local cloud's cache: a real Valkey or Redis server (`valkey-server`, else `redis-server`, from PATH;
 // Debian packages both), started as a child on a free 127.0.0.1 port with the settings ElastiCache
 // Serverless fixes (eviction `volatile-lru`), in memory only (a cache: nothing to persist). Without a server
-// on PATH (or with LOCAL_CACHE=off) the cloud runs uncached and says so. A server left behind by a cloud
-// that was SIGKILLed is recorded in `<dataDir>/cache/server.json` and killed at the next start.
+// on PATH (or with LOCAL_CACHE=off) the cloud runs uncached and says so. A server never outlives the process
+// that started it: a watchdog shell, whose stdin is a pipe from that process, kills it once the pipe closes
+// (the process died, even by SIGKILL). Should that fail too, the server is recorded in
+// `<dir>/server.json` and killed by the next start on the same directory.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -112,8 +114,15 @@ export async function startCacheServer(
     ],
     { stdio: 'ignore' },
   );
+  // Reads until this process's end of the pipe closes (this process is gone), then kills the server. It is
+  // killed first on a normal stop, so it never signals a pid the system may have reused.
+  const watchdog = spawn('sh', ['-c', `read _; kill -9 ${child.pid} 2>/dev/null`], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.unref();
   for (let i = 0; !(await accepting(port)); i++) {
     if (i > 200 || child.exitCode !== null) {
+      watchdog.kill('SIGKILL');
       child.kill('SIGKILL');
       throw new Error(`${binary} did not start on port ${port}`);
     }
@@ -129,6 +138,7 @@ export async function startCacheServer(
     pause: () => void (gone() || child.kill('SIGSTOP')),
     resume: () => void (gone() || child.kill('SIGCONT')),
     async stop() {
+      watchdog.kill('SIGKILL');
       if (!gone()) {
         const exited = once(child, 'exit');
         child.kill('SIGCONT');
