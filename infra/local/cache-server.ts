@@ -123,6 +123,7 @@ export async function startCacheServer(
   for (let i = 0; !(await accepting(port)); i++) {
     if (i > 200 || child.exitCode !== null) {
       watchdog.kill('SIGKILL');
+      watchdog.stdin?.destroy();
       child.kill('SIGKILL');
       throw new Error(`${binary} did not start on port ${port}`);
     }
@@ -139,6 +140,7 @@ export async function startCacheServer(
     resume: () => void (gone() || child.kill('SIGCONT')),
     async stop() {
       watchdog.kill('SIGKILL');
+      watchdog.stdin?.destroy();
       if (!gone()) {
         const exited = once(child, 'exit');
         child.kill('SIGCONT');
