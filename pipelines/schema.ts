@@ -315,6 +315,18 @@ export const LocalSampleSchema = z
     records: z.int().min(1).optional(),
     /** Extra commands for the start screen (`{sample}` is replaced by the sample's path). */
     commands: z.array(z.string()).optional(),
+    /**
+     * HTTP: how a caller gets a credential. The demo runs `command` against the local cloud
+     * (AWS_ENDPOINT_URL set) and takes its first output line; the start screen shows it as
+     * `export <variable>=$(…)`. `authorization` is the Authorization header made of it (`{credential}`).
+     */
+    credential: z
+      .strictObject({
+        command: z.string().min(1),
+        variable: envName,
+        authorization: z.string().includes('{credential}', { message: 'must contain {credential}' }),
+      })
+      .optional(),
   })
   .refine((s) => (s.file === undefined) !== (s.content === undefined), {
     message: 'must have exactly one of file and content',

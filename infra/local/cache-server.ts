@@ -1,8 +1,10 @@
 // The local cloud's cache: a real Valkey or Redis server (`valkey-server`, else `redis-server`, from PATH;
 // Debian packages both), started as a child on a free 127.0.0.1 port with the settings ElastiCache
 // Serverless fixes (eviction `volatile-lru`), in memory only (a cache: nothing to persist). Without a server
-// on PATH (or with LOCAL_CACHE=off) the cloud runs uncached and says so. A server left behind by a cloud
-// that was SIGKILLed is recorded in `<dataDir>/cache/server.json` and killed at the next start.
+// on PATH (or with LOCAL_CACHE=off) the cloud runs uncached and says so. A server never outlives the process
+// that started it: a watchdog shell, whose stdin is a pipe from that process, kills it once the pipe closes
+// (the process died, even by SIGKILL). Should that fail too, the server is recorded in
+// `<dir>/server.json` and killed by the next start on the same directory.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -65,10 +67,13 @@ function isCacheServer(pid: number): boolean {
 }
 
 /**
- * Starts a cache server. `dir` (optional) is where its record lives, so that a server orphaned by a
- * SIGKILLed parent is killed by the next start on the same directory.
+ * Starts a cache server. `dir` (optional) is where its record lives (and its working directory), so that a
+ * server orphaned by a SIGKILLed parent is killed by the next start on the same directory. `port`: one
+ * reserved by the caller (so that it can hand the URL out before the server is up); default a free one.
  */
-export async function startCacheServer(opts: { dir?: string; binary?: string } = {}): Promise<CacheServer> {
+export async function startCacheServer(
+  opts: { dir?: string; binary?: string; port?: number } = {},
+): Promise<CacheServer> {
   const binary = opts.binary ?? cacheServerBinary();
   if (!binary) throw new Error('no valkey-server or redis-server on PATH');
   const record = opts.dir ? path.join(opts.dir, 'server.json') : undefined;
@@ -87,7 +92,7 @@ export async function startCacheServer(opts: { dir?: string; binary?: string } =
     }
   }
   const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(
     binary,
     [
@@ -105,11 +110,20 @@ export async function startCacheServer(opts: { dir?: string; binary?: string } =
       '64mb',
       '--maxmemory-policy',
       'volatile-lru',
+      ...(opts.dir ? ['--dir', opts.dir] : []),
     ],
     { stdio: 'ignore' },
   );
+  // Reads until this process's end of the pipe closes (this process is gone), then kills the server. It is
+  // killed first on a normal stop, so it never signals a pid the system may have reused.
+  const watchdog = spawn('sh', ['-c', `read _; kill -9 ${child.pid} 2>/dev/null`], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.unref();
   for (let i = 0; !(await accepting(port)); i++) {
     if (i > 200 || child.exitCode !== null) {
+      watchdog.kill('SIGKILL');
+      watchdog.stdin?.destroy();
       child.kill('SIGKILL');
       throw new Error(`${binary} did not start on port ${port}`);
     }
@@ -125,6 +139,8 @@ export async function startCacheServer(opts: { dir?: string; binary?: string } =
     pause: () => void (gone() || child.kill('SIGSTOP')),
     resume: () => void (gone() || child.kill('SIGCONT')),
     async stop() {
+      watchdog.kill('SIGKILL');
+      watchdog.stdin?.destroy();
       if (!gone()) {
         const exited = once(child, 'exit');
         child.kill('SIGCONT');

@@ -4,7 +4,8 @@
 // the kinds' plug-ins in kinds/), replays what the journal holds, and settles or stops with one drain loop.
 // Durability: what the cloud accepts (Firehose records, S3 notifications, SNS deliveries) is journaled
 // (journal.ts) before the answer and replayed at the next start if it was not yet delivered; one cloud
-// per data directory (lock.ts). Endpoints and settings: infra/local/README.md.
+// per data directory (lock.ts). HTTP APIs are served under /_api/ (apis.ts); caches are valkey-server or
+// redis-server children (caches.ts), started in the background. Endpoints and settings: infra/local/README.md.
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { pipelines as defaultPipelines } from '../../pipelines/index.ts';
 import type { PipelineDefinition } from '../../pipelines/types.ts';
 import type { Catalog } from '../../pipelines/validate.ts';
 import { redact, redactDeep } from '../../shared/redact.ts';
+import { LocalApis } from './apis.ts';
+import { LocalCaches } from './caches.ts';
 import { CloudFrontService } from './cloudfront.ts';
 import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
 import { DeadLetterStore } from './dlq.ts';
@@ -19,13 +22,14 @@ import { startDynamo } from './dynamodb.ts';
 import { createEdge, localRoutes } from './edge.ts';
 import { type FirehoseOptions, FirehoseService } from './firehose/api.ts';
 import { Journal, type JournalEntry, type JournalLike, NoJournal } from './journal.ts';
-import type { TriggerWiring } from './kinds/types.ts';
+import type { LocalServices, TriggerWiring } from './kinds/types.ts';
 import { AsyncInvoker } from './lambda.ts';
 import { acquireLock } from './lock.ts';
 import { collectResources } from './resources.ts';
 import { type S3Change, startS3 } from './s3.ts';
 import { SlackSink } from './slack-sink.ts';
 import { SnsService } from './sns.ts';
+import { pipelineTries, planSamples } from './start-screen.ts';
 import { type FunctionLogs, type Wired, wire } from './wiring.ts';
 
 export interface LocalCloudOptions {
@@ -59,6 +63,8 @@ export interface LocalCloudOptions {
   journal?: boolean;
   /** How long stop() keeps delivering before it leaves the rest to the journal; default 5,000 ms. */
   stopGraceMs?: number;
+  /** Run cache servers for `cache` resources (default LOCAL_CACHE, else on when a server binary exists). */
+  cache?: boolean;
 }
 
 export interface LocalCloud {
@@ -80,6 +86,8 @@ export interface LocalCloud {
   resources: Catalog;
   /** Functions whose handler module does not exist (yet); their invocations fail into the DLQ. */
   missingHandlers: string[];
+  /** The backends the kinds' plug-ins use (start screen; tests reach a cache server through `caches`). */
+  services: LocalServices;
 }
 
 const DEFAULT_STOP_GRACE_MS = 5_000;
@@ -139,6 +147,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   }).catch(failStart);
   const { dlq, sink, cloudfront, journal, replay, s3, dynamo, sns, firehose, s3Listeners, snsListeners } =
     backends;
+  const caches = new LocalCaches({
+    dataDir,
+    enabled: options.cache ?? env.LOCAL_CACHE !== 'off',
+    log: print,
+  });
+  cleanups.push(() => caches.stop());
+  // Route functions and authorizers are invoked synchronously (RequestResponse), as API Gateway does.
+  const apis = new LocalApis(async (id, event) => {
+    const pool = wired?.pools.get(id);
+    if (!pool)
+      return {
+        ok: false,
+        error: { errorType: 'ResourceNotFoundException', errorMessage: `no function ${id}` },
+      };
+    return pool.invoke(event);
+  }, print);
   const asyncInvoker = new AsyncInvoker({
     retryDelayMs,
     retries: 2,
@@ -168,8 +192,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // The edge.
   const server = createEdge(
     host,
-    { s3, dynamo, sns, firehose, cloudfront },
+    { s3, dynamo, sns, firehose, cloudfront, apis },
     localRoutes({ health: () => health(), sink, cloudfront, dlq, firehose, settle }),
+    () => ({
+      // Each pipeline's copy-paste commands (the start screen's), e.g. the HTTP APIs' curl examples.
+      try: Object.fromEntries(pipelineTries(catalog, endpoint, planSamples(catalog, dataDir))),
+      // Where the HTTP APIs answer, how the caches are (the health report's resource states).
+      resourceStates: wired?.health().resourceStates ?? {},
+    }),
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -181,10 +211,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   await lock.setEndpoint(endpoint).catch(failStart);
 
   // Resources, functions and triggers, from the definitions.
+  const services: LocalServices = { endpoint, s3, dynamo, sns, firehose, cloudfront, caches, apis };
   try {
     wired = await wire({
       catalog,
-      services: { endpoint, s3, dynamo, sns, firehose, cloudfront },
+      dataDir,
+      services,
       env,
       extraEnv: options.env ?? {},
       secrets: options.secrets ?? {},
@@ -260,6 +292,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         sink.flush(),
         cloudfront.flush(),
         sns.flush(),
+        caches.stop(),
       ]);
       await journal.close();
       await lock.release();
@@ -267,7 +300,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return stopped;
   };
 
-  return { endpoint, port, dataDir, stop, settle, resources: catalog, missingHandlers };
+  return { endpoint, port, dataDir, stop, settle, resources: catalog, missingHandlers, services };
 }
 
 function functionLogsFromEnv(value: LocalEnv['LOCAL_FUNCTION_LOGS']): FunctionLogs | undefined {

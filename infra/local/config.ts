@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   /** `summary` (default): one line per invocation; `full`: also the function's logs; `off` (or `0`). `1` = full. */
   LOCAL_FUNCTION_LOGS: z.enum(['off', 'summary', 'full', '0', '1']).optional(),
   LOCAL_STOP_GRACE_MS: envInt({ min: 0 }).optional(),
+  /** `off`: no cache servers even when valkey-server or redis-server is on PATH (functions run uncached). */
+  LOCAL_CACHE: z.enum(['on', 'off']).optional(),
 });
 
 export type LocalEnv = z.infer<typeof EnvSchema>;

@@ -2,7 +2,7 @@
 // the unmodified AWS SDK. Per pipeline: sends each function's sample (FunctionSpec.local.sample) the way
 // its trigger kind does (an S3 upload, an SNS publish, Firehose records), lets the cloud settle, then
 // prints what changed where the functions leave results (their `access`, and their trigger's results),
-// and any dead letters. Everything comes from the definitions and the kinds' plug-ins (kinds/). The cloud
+// what the triggers read back themselves (e.g. the HTTP API's GETs), and any dead letters. Everything comes from the definitions and the kinds' plug-ins (kinds/). The cloud
 // is found through LOCAL_PORT if set, else through the lock file of its data directory (LOCAL_DATA_DIR).
 import './quiet-warnings.ts';
 import { readFile } from 'node:fs/promises';
@@ -85,11 +85,13 @@ async function main(): Promise<void> {
       }
       const before = new Map<string, unknown>();
       for (const [id, w] of watched) before.set(id, await w.snapshot());
+      const contents = new Map<string, Buffer>();
       for (const f of sampled) {
         const sample = f.local!.sample!;
         const content = sample.file
           ? await readFile(path.resolve(REPO_ROOT, sample.file))
           : Buffer.from(sample.content?.() ?? '');
+        contents.set(f.id, content);
         console.log(`  ↑ ${await triggerKind(f.trigger).send(f.trigger, sample, content, demo)}`);
       }
       console.log('    waiting for the pipeline to settle (POST /_local/settle flushes buffers at once)…');
@@ -97,6 +99,14 @@ async function main(): Promise<void> {
       let results = 0;
       for (const [id, w] of watched) {
         for (const line of await w.changes(before.get(id))) {
+          console.log(`  ✓ ${line}`);
+          results++;
+        }
+      }
+      for (const f of sampled) {
+        const kind = triggerKind(f.trigger);
+        for (const line of (await kind.check?.(f.trigger, f.local!.sample!, contents.get(f.id)!, demo)) ??
+          []) {
           console.log(`  ✓ ${line}`);
           results++;
         }

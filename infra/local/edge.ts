@@ -1,8 +1,11 @@
 // The local cloud's HTTP edge: one server on 127.0.0.1 that refuses what is not the user's own tools
 // (guard.ts), sends each AWS call to its service by the request's signature or target header (S3 by the
 // engine in ./s3/, DynamoDB via dynalite, SNS, Firehose, CloudFront invalidations), and answers the local
-// inspection endpoints under /_local/ from one route table, which GET /_local lists.
+// inspection endpoints under /_local/ from one route table, which GET /_local lists (with each pipeline's
+// copy-paste commands, among them the HTTP APIs' curl examples). The HTTP APIs are served under /_api/
+// (apis.ts), behind the same guard: see infra/local/README.md for why browsers on other sites are refused.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { API_PATH_PREFIX, type LocalApis } from './apis.ts';
 import type { CloudFrontService } from './cloudfront.ts';
 import type { DeadLetterStore } from './dlq.ts';
 import type { DynamoBackend } from './dynamodb.ts';
@@ -20,6 +23,7 @@ export interface EdgeServices {
   sns: SnsService;
   firehose: FirehoseService;
   cloudfront: CloudFrontService;
+  apis: LocalApis;
 }
 
 /** One endpoint under /_local/. */
@@ -30,12 +34,18 @@ export interface LocalRoute {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
 }
 
-export function createEdge(host: string, services: EdgeServices, routes: readonly LocalRoute[]): http.Server {
+export function createEdge(
+  host: string,
+  services: EdgeServices,
+  routes: readonly LocalRoute[],
+  /** More for GET /_local, e.g. the HTTP APIs' addresses and each pipeline's commands. */
+  overview: () => Record<string, unknown> = () => ({}),
+): http.Server {
   const listing = routes.map((r) => `${r.method} ${r.path}  ${r.what}`);
   const local = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const pathName = url.pathname.replace(/\/$/, '');
     if (req.method === 'GET' && pathName === '/_local')
-      return sendLocalJson(res, 200, { endpoints: listing });
+      return sendLocalJson(res, 200, { endpoints: listing, ...overview() });
     const route = routes.find((r) => r.method === req.method && r.path === pathName);
     if (route) return route.handle(req, res);
     return sendLocalJson(res, 404, {
@@ -46,6 +56,7 @@ export function createEdge(host: string, services: EdgeServices, routes: readonl
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const url = requestUrl(req);
     if (url.pathname === '/_local' || url.pathname.startsWith('/_local/')) return local(req, res, url);
+    if (url.pathname.startsWith(API_PATH_PREFIX)) return services.apis.handle(req, res, url);
     const service = serviceFromHeaders(req, url);
     if (service === 'dynamodb') return services.dynamo.proxy(req, res);
     if (service === 'firehose') return services.firehose.handle(req, res);

@@ -3,6 +3,9 @@
 // name as Host) and browser requests made from another origin (CSRF: a page's form or fetch posting to
 // 127.0.0.1). The AWS SDKs, the AWS CLI and curl send no Origin and no Sec-Fetch-* headers, so they pass.
 // Hand-written: the rules are a few header checks that no maintained package states in these terms.
+// The HTTP APIs under /_api/ are guarded too: on AWS they are public but send no CORS headers, so a page of
+// another site cannot call them with a key either (the Authorization header needs a CORS preflight, which
+// such an API fails); locally the guard refuses such pages outright and also stops DNS rebinding.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AwsError,
@@ -147,6 +150,16 @@ export function sendRefusal(req: IncomingMessage, res: ServerResponse, refusal: 
   const url = requestUrl(req);
   if (url.pathname.startsWith('/_local/')) {
     sendLocalJson(res, refusal.status, { error: refusal.message });
+    return;
+  }
+  if (url.pathname.startsWith('/_api/')) {
+    // API Gateway's error shape ({"message": …}), as the local HTTP APIs answer their other errors.
+    const body = JSON.stringify({ message: refusal.message });
+    res.writeHead(refusal.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
     return;
   }
   const service =

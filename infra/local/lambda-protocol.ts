@@ -14,8 +14,16 @@ export interface InvokeMessage {
   id: number;
   requestId: string;
   event: unknown;
-  /** Epoch ms at which the invocation times out. */
+  /** Epoch ms at which the invocation times out (for a cold start: counted again from the end of init). */
   deadline: number;
+  /** The function's timeout: a cold start's handler gets it from the end of its init phase, as on Lambda. */
+  timeoutMs: number;
+}
+
+/** Sent by a worker when its module has loaded during an invocation (the end of Lambda's init phase). */
+export interface InitDoneMessage {
+  id: number;
+  initDone: true;
 }
 
 export interface LambdaErrorPayload {

@@ -13,7 +13,13 @@ import { Worker } from 'node:worker_threads';
 import type { FunctionSpec } from '../../pipelines/types.ts';
 import { DEFAULTS, type LocalEnv } from './config.ts';
 import type { DeadLetterStore } from './dlq.ts';
-import type { InvokeMessage, LambdaErrorPayload, WorkerData, WorkerReply } from './lambda-protocol.ts';
+import type {
+  InitDoneMessage,
+  InvokeMessage,
+  LambdaErrorPayload,
+  WorkerData,
+  WorkerReply,
+} from './lambda-protocol.ts';
 import { ACCOUNT_ID, REGION } from './names.ts';
 
 export interface FunctionConfig {
@@ -59,8 +65,14 @@ export function localWorkerCap(
 
 export type InvokeResult = { ok: true; value: unknown } | { ok: false; error: LambdaErrorPayload };
 
+/**
+ * Lambda's limit on the init phase (loading the module, cold-start code), which does not count against the
+ * function's timeout ("Lambda execution environment lifecycle": the Init phase is limited to 10 seconds).
+ */
+export const INIT_LIMIT_MS = 10_000;
+
 interface Pending {
-  message: Omit<InvokeMessage, 'id' | 'deadline'>;
+  message: Omit<InvokeMessage, 'id' | 'deadline' | 'timeoutMs'>;
   resolve: (r: InvokeResult) => void;
 }
 
@@ -69,7 +81,15 @@ interface Slot {
   busy: boolean;
   /** Armed while the worker is idle; terminates it when it fires. */
   idleTimer?: NodeJS.Timeout;
-  current?: { id: number; resolve: (r: InvokeResult) => void; timer: NodeJS.Timeout; logs: string[] };
+  current?: {
+    id: number;
+    resolve: (r: InvokeResult) => void;
+    timer: NodeJS.Timeout;
+    onTimeout: () => void;
+    logs: string[];
+  };
+  /** Whether its module has loaded (a warm sandbox): a cold one gets INIT_LIMIT_MS on top of the timeout. */
+  warm?: boolean;
 }
 
 const bootFile = new URL('./worker-boot.mjs', import.meta.url);
@@ -156,9 +176,15 @@ export class FunctionPool {
         this.log(c.id, line);
       });
     }
-    worker.on('message', (reply: WorkerReply) => {
+    worker.on('message', (reply: WorkerReply | InitDoneMessage) => {
       const cur = slot.current;
       if (!cur || cur.id !== reply.id) return;
+      if ('initDone' in reply) {
+        // Init is over: the invocation now has the function's whole timeout, as on Lambda.
+        clearTimeout(cur.timer);
+        cur.timer = setTimeout(cur.onTimeout, this.config.timeoutSeconds * 1000);
+        return;
+      }
       if (reply.initFailed) this.discard(slot);
       this.finish(slot, reply.ok ? { ok: true, value: reply.value } : { ok: false, error: reply.error! });
     });
@@ -196,7 +222,7 @@ export class FunctionPool {
     const deadline = Date.now() + timeoutMs;
     slot.busy = true;
     clearTimeout(slot.idleTimer);
-    const timer = setTimeout(() => {
+    const onTimeout = () => {
       // Lambda's message for a timeout; the sandbox is discarded, so a stuck handler cannot linger.
       this.discard(slot);
       void slot.worker.terminate();
@@ -208,9 +234,12 @@ export class FunctionPool {
           stack: [],
         },
       });
-    }, timeoutMs);
-    slot.current = { id, resolve: next.resolve, timer, logs: [] };
-    const msg: InvokeMessage = { id, deadline, ...next.message };
+    };
+    // A cold sandbox first loads the module: Lambda allows that its own time (the worker says when it ends).
+    const timer = setTimeout(onTimeout, slot.warm ? timeoutMs : timeoutMs + INIT_LIMIT_MS);
+    slot.warm = true;
+    slot.current = { id, resolve: next.resolve, timer, onTimeout, logs: [] };
+    const msg: InvokeMessage = { id, deadline, timeoutMs, ...next.message };
     try {
       slot.worker.postMessage(msg);
     } catch (err) {

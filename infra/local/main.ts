@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     }
     process.exit(1);
   }
+  // The cache servers start in the background; give them a moment so the screen says how they are.
+  await Promise.race([cloud.services.caches.ready(), new Promise((r) => setTimeout(r, 2_000))]);
   const samples = await writeSamples(cloud.resources, cloud.dataDir);
   const buffer = `${formatBytes(env.LOCAL_FIREHOSE_BUFFER_BYTES ?? DEFAULTS.firehoseBufferBytes)} / ${(env.LOCAL_FIREHOSE_BUFFER_INTERVAL_MS ?? DEFAULTS.firehoseIntervalMs) / 1000} s`;
   console.log(startScreen(cloud, samples, buffer));

@@ -1,7 +1,8 @@
 // The start screen of `npm start`: endpoint, how to point tools at it, resources, and per pipeline its
 // functions with copy-paste commands to try them: each trigger kind's commands for the function's sample
 // (FunctionSpec.local.sample) and each resource kind's command to see the results, all from the
-// definitions and the kinds' plug-ins (kinds/). Also writes the samples into <dataDir>/samples/.
+// definitions and the kinds' plug-ins (kinds/), and what a resource's plug-in warns about (e.g. a cache
+// that is off: the API then runs uncached). Also writes the samples into <dataDir>/samples/.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runtimeOf } from '../../pipelines/types.ts';
@@ -17,21 +18,58 @@ const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const green = (s: string) => (process.stdout.isTTY ? `\x1b[32m${s}\x1b[0m` : s);
 const yellow = (s: string) => (process.stdout.isTTY ? `\x1b[33m${s}\x1b[0m` : s);
 
-/** Writes each function's sample (its `file`, or what `content()` makes now); returns them by function id. */
-export async function writeSamples(catalog: Catalog, dataDir: string): Promise<Map<string, WrittenSample>> {
-  const dir = path.join(dataDir, 'samples');
-  await mkdir(dir, { recursive: true });
+/** Each function's sample and the file it is written to (its `file`, or `<dataDir>/samples/<name>`). */
+export function planSamples(catalog: Catalog, dataDir: string): Map<string, WrittenSample> {
   const out = new Map<string, WrittenSample>();
   for (const fn of catalog.functions) {
     const sample = fn.local?.sample;
     if (!sample) continue;
-    let file: string;
-    if (sample.file) file = path.resolve(REPO_ROOT, sample.file);
-    else {
-      file = path.join(dir, sample.name);
-      await writeFile(file, sample.content?.() ?? '');
-    }
+    const file = sample.file
+      ? path.resolve(REPO_ROOT, sample.file)
+      : path.join(dataDir, 'samples', sample.name);
     out.set(fn.id, { ...sample, path: file, shown: rel(file) });
+  }
+  return out;
+}
+
+/** Writes each function's sample (its `file`, or what `content()` makes now); returns them by function id. */
+export async function writeSamples(catalog: Catalog, dataDir: string): Promise<Map<string, WrittenSample>> {
+  await mkdir(path.join(dataDir, 'samples'), { recursive: true });
+  const out = planSamples(catalog, dataDir);
+  for (const sample of out.values()) if (!sample.file) await writeFile(sample.path, sample.content?.() ?? '');
+  return out;
+}
+
+/**
+ * Per pipeline, the copy-paste commands that try it: each function's trigger-kind commands for its sample
+ * (with the sample's extra commands), then each resource kind's command to see what the functions left.
+ */
+export function pipelineTries(
+  catalog: Catalog,
+  endpoint: string,
+  samples: ReadonlyMap<string, WrittenSample>,
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const p of catalog.pipelines) {
+    const fns = catalog.functions.filter((f) => f.pipeline === p.name);
+    const tries: string[] = [];
+    for (const f of fns) {
+      const sample = samples.get(f.id);
+      if (!sample) continue;
+      tries.push(...triggerKind(f.trigger).tryCommands(f.trigger, sample, { endpoint }));
+      for (const c of sample.commands ?? []) tries.push(c.replaceAll('{sample}', sample.shown));
+    }
+    for (const f of fns) {
+      for (const a of [...f.access, ...triggerKind(f.trigger).results(f.trigger, catalog)]) {
+        const look = resourceKind(a.resource.kind).lookCommand?.(
+          lookup(catalog, a.resource),
+          a.mode,
+          endpoint,
+        );
+        if (look) tries.push(look);
+      }
+    }
+    out.set(p.name, [...new Set(tries)]);
   }
   return out;
 }
@@ -55,6 +93,7 @@ export function startScreen(
   const catalog = cloud.resources;
   const e = cloud.endpoint;
   const out: string[] = [];
+  const tries = pipelineTries(catalog, e, samples);
   out.push('');
   out.push(`${green('●')} ${bold('Local cloud ready')}  ${e}   ${dim(`data: ${rel(cloud.dataDir)}`)}`);
   out.push('');
@@ -71,12 +110,17 @@ export function startScreen(
   out.push('');
   out.push(bold('Resources'));
   const rows = new Map<string, string[]>();
+  const warnings: string[] = [];
+  const ctx = { endpoint: e, firehoseBuffer: buffer, services: cloud.services };
   for (const { spec, plugin } of eachResource(catalog)) {
     const row = rows.get(plugin.title) ?? [];
-    row.push(plugin.describe(spec, { endpoint: e, firehoseBuffer: buffer }));
+    row.push(plugin.describe(spec, ctx));
     rows.set(plugin.title, row);
+    const warning = plugin.warning?.(spec, ctx);
+    if (warning) warnings.push(warning);
   }
   for (const [title, items] of rows) out.push(`  ${title.padEnd(16)} ${items.join(', ')}`);
+  for (const w of warnings) out.push(`  ${yellow(`⚠ ${w}`)}`);
   // The runtime(s) the definitions deploy on Lambda; locally the code runs on whatever Node started us.
   out.push(
     `  ${'Lambda runtime'.padEnd(16)} ${[...new Set(catalog.functions.map(runtimeOf))].join(', ')}  ${dim(`(run on this machine's Node ${process.version})`)}`,
@@ -91,20 +135,7 @@ export function startScreen(
         : '';
       out.push(`  λ ${f.id.padEnd(18)} ← ${triggerKind(f.trigger).describe(f.trigger)}${warn}`);
     }
-    const tries: string[] = [];
-    for (const f of fns) {
-      const sample = samples.get(f.id);
-      if (!sample) continue;
-      tries.push(...triggerKind(f.trigger).tryCommands(f.trigger, sample));
-      for (const c of sample.commands ?? []) tries.push(c.replaceAll('{sample}', sample.shown));
-    }
-    for (const f of fns) {
-      for (const a of [...f.access, ...triggerKind(f.trigger).results(f.trigger, catalog)]) {
-        const look = resourceKind(a.resource.kind).lookCommand?.(lookup(catalog, a.resource), a.mode, e);
-        if (look) tries.push(look);
-      }
-    }
-    const unique = [...new Set(tries)];
+    const unique = tries.get(p.name) ?? [];
     if (unique.length) {
       out.push(`  ${dim('try:')}`);
       for (const t of unique) out.push(`    ${t}`);

@@ -21,6 +21,8 @@ export type FunctionLogs = 'off' | 'summary' | 'full';
 
 export interface WiringOptions {
   catalog: Catalog;
+  /** Where generated secrets are kept (secret.ts). */
+  dataDir: string;
   services: LocalServices;
   env: LocalEnv;
   /** Extra environment for every function. */
@@ -58,15 +60,18 @@ export async function wire(o: WiringOptions): Promise<Wired> {
     const value = supplySecret(secret, {
       endpoint: services.endpoint,
       given: (variable) => o.secrets[variable] ?? process.env[variable],
+      dataDir: o.dataDir,
     });
     // The sink's own URL is no secret; anything else given for a secret is.
     if (value && !value.startsWith(`${services.endpoint}/_local/`)) o.keepSecret(value);
     return value;
   };
+  // Resources first: some are known only once created (a cache's port), and functions' environments name them.
+  for (const { spec, plugin } of eachResource(catalog)) await plugin.create(spec, services);
   for (const fn of catalog.functions) {
     const env = {
       ...baseEnv(fn, services.endpoint),
-      ...resolveEnvironment(catalog, fn, secretValue),
+      ...resolveEnvironment(catalog, fn, secretValue, services),
       ...o.extraEnv,
     };
     pools.set(
@@ -128,7 +133,6 @@ export async function wire(o: WiringOptions): Promise<Wired> {
     },
   };
 
-  for (const { spec, plugin } of eachResource(catalog)) await plugin.create(spec, services);
   const setUp = new Set<unknown>();
   for (const fn of catalog.functions) {
     const kind = triggerKind(fn.trigger);
@@ -155,14 +159,20 @@ export async function wire(o: WiringOptions): Promise<Wired> {
     },
     health() {
       const resources: Record<string, string[]> = {};
+      const states: Record<string, Record<string, unknown>> = {};
       for (const kind of RESOURCE_KINDS) {
         const plugin = resourceKind(kind);
-        resources[plugin.health] = (catalog.resources[kind] as Array<Declared<ResourceKind>>).map((spec) =>
-          plugin.id(spec),
-        );
+        const specs = catalog.resources[kind] as Array<Declared<ResourceKind>>;
+        resources[plugin.health] = specs.map((spec) => plugin.id(spec));
+        for (const spec of specs) {
+          const state = plugin.state?.(spec, services);
+          if (state) states[`${kind}:${spec.name}`] = state;
+        }
       }
       return {
         ...resources,
+        // What some resources are doing now (a cache server's status and URL, an API's address and routes).
+        resourceStates: states,
         functions: catalog.functions.map((f) => ({
           id: f.id,
           pipeline: f.pipeline,

@@ -5,7 +5,7 @@ import './quiet-warnings.ts';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
-import type { InvokeMessage, WorkerData, WorkerReply } from './lambda-protocol.ts';
+import type { InitDoneMessage, InvokeMessage, WorkerData, WorkerReply } from './lambda-protocol.ts';
 
 type Handler = (
   event: unknown,
@@ -72,8 +72,15 @@ function serialiseError(err: unknown): WorkerReply['error'] {
 }
 
 async function invoke(msg: InvokeMessage): Promise<unknown> {
+  const cold = !handlerPromise;
   handlerPromise ??= loadHandler();
   const handler = await handlerPromise;
+  if (cold) {
+    // Lambda's init phase does not count against the function's timeout: the handler's time starts now.
+    msg.deadline = Date.now() + msg.timeoutMs;
+    const done: InitDoneMessage = { id: msg.id, initDone: true };
+    parentPort?.postMessage(done);
+  }
   let settle: ((err: unknown, value: unknown) => void) | undefined;
   const viaCallback = new Promise<unknown>((resolve, reject) => {
     settle = (err, value) => (err ? reject(err) : resolve(value));

@@ -7,6 +7,16 @@ import { DEFAULT_CACHE_TTL_SECONDS } from './config.ts';
 /** How long API Gateway reuses an authorizer answer per key: a revoked key is refused within this time. */
 export const AUTHORIZER_CACHE_SECONDS = 60;
 
+/** Local only: how the start screen's curl examples and the demo get an API key (the local cloud's table). */
+const localKey = {
+  command: 'npm run -s api-key -- create --name me --scopes read,write',
+  variable: 'API_KEY',
+  authorization: 'Bearer {credential}',
+};
+
+/** The source of the local samples' events. */
+const SAMPLE_SOURCE = 'demo-sensor';
+
 export const eventsApi: PipelineDefinition = {
   name: 'events-api',
   title: 'Events API',
@@ -75,6 +85,23 @@ export const eventsApi: PipelineDefinition = {
         'the CPU share for that. 15 s stays well inside API Gateway’s 30 s.',
       environment: { EVENTS_STREAM: ref.stream('events') },
       access: [{ resource: ref.stream('events'), mode: 'write' }],
+      local: {
+        // A batch of five readings from now, POSTed with a key made by `npm run api-key` (the demo makes one).
+        sample: {
+          name: 'events.json',
+          content: () => {
+            const now = Date.now();
+            const events = Array.from({ length: 5 }, (_, i) => ({
+              source: SAMPLE_SOURCE,
+              type: 'reading',
+              time: new Date(now - (4 - i) * 1_000).toISOString(),
+              data: { celsius: 21 + i / 10 },
+            }));
+            return `${JSON.stringify(events, null, 1)}\n`;
+          },
+          credential: localKey,
+        },
+      },
     },
     {
       id: 'events-api-query',
@@ -97,6 +124,22 @@ export const eventsApi: PipelineDefinition = {
         { resource: ref.secret('events-api-cursor-key'), mode: 'read' },
         { resource: ref.cache('events-cache'), mode: 'connect' },
       ],
+      local: {
+        // One request per line: the last hour of the sample's source, and its five newest events.
+        sample: {
+          name: 'events-queries.txt',
+          content: () => {
+            const now = Date.now();
+            const iso = (ms: number) => new Date(ms).toISOString();
+            return [
+              `GET /events?source=${SAMPLE_SOURCE}&from=${iso(now - 3_600_000)}&to=${iso(now + 60_000)}&limit=100`,
+              `GET /events/latest?source=${SAMPLE_SOURCE}&limit=5`,
+              '',
+            ].join('\n');
+          },
+          credential: localKey,
+        },
+      },
     },
   ],
 };

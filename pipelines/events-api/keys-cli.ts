@@ -39,6 +39,13 @@ export async function main(argv: string[], out: (line: string) => void = console
   const [command, arg] = positionals;
   const table = values.table ?? process.env.API_KEYS_TABLE ?? 'api-keys';
   const endpoint = values['endpoint-url'];
+  // Convenience for the local cloud (as `npm run produce`): it accepts any credentials, so supply dummy
+  // ones and a region when none are set and the endpoint is on this machine.
+  if (/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint ?? process.env.AWS_ENDPOINT_URL ?? '')) {
+    process.env.AWS_REGION ||= 'us-east-1';
+    process.env.AWS_ACCESS_KEY_ID ||= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ||= 'local';
+  }
   const store = new KeyStore(new DynamoDBClient(endpoint ? { endpoint } : {}), table);
   if (command === 'create') {
     const scopes = (values.scopes ?? '')

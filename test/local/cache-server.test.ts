@@ -1,6 +1,9 @@
 // The local cloud's cache server (infra/local/cache-server.ts): a real valkey-server/redis-server child that
-// answers PING, and a server orphaned by a cloud that died without stopping it (as after SIGKILL) is killed
-// by the next start on the same directory instead of piling up.
+// answers PING; it does not outlive a process that started it and was SIGKILLed (its watchdog kills it);
+// and a server recorded by an owner that died without stopping it is killed by the next start on the same
+// directory instead of piling up.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,10 +20,11 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
+/** Running (a zombie, killed but not yet reaped by its new parent, counts as gone). */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
@@ -44,4 +48,22 @@ describe.runIf(available)('local cache server', () => {
     expect(alive(first.pid)).toBe(false);
     expect(alive(second.pid)).toBe(true);
   });
+
+  it('does not outlive a process that started it and was SIGKILLed', async () => {
+    const owner = spawn(process.execPath, ['--import', 'tsx', 'test/local/fixtures/cache-owner.ts'], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      owner.stdout!.on('data', (d: Buffer) => {
+        const m = /cache-server-pid (\d+)/.exec(d.toString());
+        if (m) resolve(Number(m[1]));
+      });
+      owner.once('exit', () => reject(new Error('owner exited before starting the server')));
+    });
+    expect(alive(pid)).toBe(true);
+    owner.kill('SIGKILL');
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(pid)).toBe(false);
+  }, 30_000);
 });

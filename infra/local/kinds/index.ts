@@ -5,9 +5,13 @@
 import { RESOURCE_KINDS } from '../../../pipelines/kinds.ts';
 import type { ResourceKind, ResourceRef, Trigger, TriggerKind } from '../../../pipelines/types.ts';
 import type { Catalog, Declared } from '../../../pipelines/validate.ts';
+import { api } from './api.ts';
 import { bucket } from './bucket.ts';
+import { cache } from './cache.ts';
 import { cdn } from './cdn.ts';
 import { firehoseTransformTrigger } from './firehose-transform-trigger.ts';
+import { httpAuthorizerTrigger } from './http-authorizer-trigger.ts';
+import { httpTrigger } from './http-trigger.ts';
 import { s3Trigger } from './s3-trigger.ts';
 import { secret } from './secret.ts';
 import { snsTrigger } from './sns-trigger.ts';
@@ -23,12 +27,16 @@ export const RESOURCES: { [K in ResourceKind]: LocalResourceKind<K> } = {
   table,
   secret,
   stream,
+  cache,
+  api,
 };
 
 export const TRIGGERS: { [K in TriggerKind]: LocalTriggerKind<K> } = {
   s3: s3Trigger,
   sns: snsTrigger,
   'firehose-transform': firehoseTransformTrigger,
+  http: httpTrigger,
+  'http-authorizer': httpAuthorizerTrigger,
 };
 
 /** The plug-in of a resource kind, for a spec of that kind (TypeScript cannot correlate the two itself). */

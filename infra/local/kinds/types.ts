@@ -16,6 +16,8 @@ import type {
   TriggerOf,
 } from '../../../pipelines/types.ts';
 import type { Catalog, CatalogFunction, Declared } from '../../../pipelines/validate.ts';
+import type { LocalApis } from '../apis.ts';
+import type { LocalCaches } from '../caches.ts';
 import type { CloudFrontService } from '../cloudfront.ts';
 import type { DynamoBackend } from '../dynamodb.ts';
 import type { FirehoseService } from '../firehose/api.ts';
@@ -30,12 +32,18 @@ export interface LocalServices {
   sns: SnsService;
   firehose: FirehoseService;
   cloudfront: CloudFrontService;
+  /** Cache servers (valkey-server / redis-server children). */
+  caches: LocalCaches;
+  /** HTTP APIs served under /_api/<name>. */
+  apis: LocalApis;
 }
 
 /** What a resource's environment ref needs to be resolved. */
 export interface ResolveContext {
   /** The value the local cloud supplies for a secret (secret.ts `supplySecret`). */
   secretValue(secret: SecretSpec): string;
+  /** The running cloud's services; absent when resolving outside one (then a cache resolves to none). */
+  services?: LocalServices;
 }
 
 /** Settings shown next to a resource on the start screen. */
@@ -43,6 +51,7 @@ export interface DescribeContext {
   endpoint: string;
   /** The Firehose buffer in use, e.g. `1 MiB / 5 s`. */
   firehoseBuffer: string;
+  services: LocalServices;
 }
 
 /** The AWS SDK clients and local endpoints the demo (`npm run demo`) works with. */
@@ -74,6 +83,10 @@ export interface LocalResourceKind<K extends ResourceKind> {
   id(spec: Declared<K>): string;
   /** Its start-screen line: the identifier and what else helps (keys, destination...). */
   describe(spec: Declared<K>, ctx: DescribeContext): string;
+  /** Something the user should know about it now (e.g. a cache that could not start), for the start screen. */
+  warning?(spec: Declared<K>, ctx: DescribeContext): string | undefined;
+  /** Its state beyond the identifier, for /_local/health (e.g. a cache server's status and URL). */
+  state?(spec: Declared<K>, services: LocalServices): Record<string, unknown> | undefined;
   /**
    * The environment a ref to it gives a function: `{ [variable]: identifier }` for most kinds; a secret
    * supplies its local variable instead (SecretSpec.localEnv).
@@ -117,10 +130,15 @@ export interface LocalTriggerKind<K extends TriggerKind> {
   describe(trigger: TriggerOf<K>): string;
   /** One readable line about an event of this kind, for the per-invocation log line. */
   summarise(event: unknown): string;
-  /** Copy-paste commands that send the sample to the trigger (start screen). */
-  tryCommands(trigger: TriggerOf<K>, sample: WrittenSample): string[];
+  /** Copy-paste commands that send the sample to the trigger (start screen, GET /_local). */
+  tryCommands(trigger: TriggerOf<K>, sample: WrittenSample, ctx: { endpoint: string }): string[];
   /** Sends the sample with the AWS SDK (demo); returns what was sent, as one line. */
   send(trigger: TriggerOf<K>, sample: LocalSample, content: Buffer, demo: DemoClients): Promise<string>;
+  /**
+   * After the pipeline settled (demo): reads results back through the trigger itself (e.g. the HTTP GETs
+   * of the sample), one line per result.
+   */
+  check?(trigger: TriggerOf<K>, sample: LocalSample, content: Buffer, demo: DemoClients): Promise<string[]>;
   /** Resources (beyond the function's own `access`) where the trigger leaves results. */
   results(trigger: TriggerOf<K>, catalog: Catalog): Array<{ resource: ResourceRef; mode: AccessMode }>;
 }
