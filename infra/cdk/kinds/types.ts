@@ -1,6 +1,6 @@
 // What a kind plug-in of the CDK app is: one resource kind (create each declared resource, resolve it for
-// environments, grant each access mode, its alarms and cdk-nag acknowledgments) or one trigger kind (attach a
-// function to its source). The stack (../stack.ts) only loops over the registries in ./index.ts.
+// environments, grant each access mode, where a function with some access must run and what its access needs
+// from a VPC, its alarms and cdk-nag acknowledgments) or one trigger kind (attach a function to its source). The stack (../stack.ts) only loops over the registries in ./index.ts.
 import type { Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
