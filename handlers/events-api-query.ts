@@ -60,6 +60,7 @@ export async function handler(event: unknown, context: Context): Promise<HttpRes
     });
     return result;
   } finally {
-    metrics.publishStoredMetrics();
+    // Only when the cache failed: Powertools warns on every empty publish.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 }

@@ -93,6 +93,26 @@ interface Slot {
 }
 
 const bootFile = new URL('./worker-boot.mjs', import.meta.url);
+
+/**
+ * The host's Node flags for a worker, without its preloaded modules (`--import`, `--require`, `--loader`):
+ * a worker inherits them, and a TypeScript one (e.g. `npm run bench`'s `--import ./infra/local/quiet-warnings.ts`)
+ * would be loaded before worker-boot.mjs registers tsx in that worker, crashing some cold starts with
+ * "Unknown file extension .ts". worker-boot.mjs registers tsx itself; the environment is passed as is.
+ */
+export function workerExecArgv(hostArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < hostArgv.length; i++) {
+    const arg = hostArgv[i]!;
+    if (/^--(import|require|loader|experimental-loader)$/.test(arg) || arg === '-r') {
+      i++; // and its value
+      continue;
+    }
+    if (/^--(import|require|loader|experimental-loader)=/.test(arg)) continue;
+    out.push(arg);
+  }
+  return out;
+}
 let nextInvocationId = 1;
 
 export function functionArn(id: string): string {
@@ -159,6 +179,7 @@ export class FunctionPool {
     };
     const worker = new Worker(bootFile, {
       env: c.env,
+      execArgv: workerExecArgv(process.execArgv),
       workerData: data,
       stdout: true,
       stderr: true,

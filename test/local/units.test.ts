@@ -1,5 +1,6 @@
 // Pure pieces of the local cloud: Firehose prefix evaluation (Java DateTimeFormatter patterns, partition
-// keys, error output type), object naming, and the aws-chunked decoder under arbitrary chunk boundaries.
+// keys, error output type), object naming, the aws-chunked decoder under arbitrary chunk boundaries, and the
+// Node flags a function worker starts with.
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import fc from 'fast-check';
@@ -11,6 +12,7 @@ import {
   PrefixError,
   validatePrefix,
 } from '../../infra/local/firehose/prefix.ts';
+import { workerExecArgv } from '../../infra/local/lambda.ts';
 import { collectResources, resolveEnvironment } from '../../infra/local/resources.ts';
 import { AwsChunkedDecoder } from '../../infra/local/s3.ts';
 import type { PipelineDefinition } from '../../pipelines/types.ts';
@@ -128,5 +130,28 @@ describe('pipeline definitions', () => {
       TARGET_TOPIC: 'arn:aws:sns:us-east-1:000000000000:test-topic',
       SLACK_WEBHOOK_URL: 'http://sink',
     });
+  });
+});
+
+describe('local Lambda workers', () => {
+  it('start without the host’s preloaded modules, which would load before tsx is registered in the worker', () => {
+    // `npm run bench` and `npm run produce` preload a TypeScript module (--import ./infra/local/quiet-warnings.ts);
+    // inherited by a worker, it crashed some cold starts with "Unknown file extension .ts".
+    expect(
+      workerExecArgv([
+        '--import',
+        'tsx',
+        '--import',
+        './infra/local/quiet-warnings.ts',
+        '--import=./other.ts',
+        '-r',
+        'x.cjs',
+        '--require=y.cjs',
+        '--loader',
+        'z.mjs',
+        '--enable-source-maps',
+        '--max-old-space-size=512',
+      ]),
+    ).toEqual(['--enable-source-maps', '--max-old-space-size=512']);
   });
 });
