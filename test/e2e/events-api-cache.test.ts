@@ -46,7 +46,7 @@ beforeAll(async () => {
   }));
   expect((await api.post(key, seed)).status).toBe(202);
   await cloud.settle();
-});
+}, 120_000);
 
 afterAll(async () => {
   api?.close();
@@ -113,7 +113,7 @@ describe.runIf(available)('events API cache on the local cloud', () => {
     process.stdout.write(
       `events-api freshness: loader end → first answer with the backfill ${(firstSeen.end - loaderEnd).toFixed(1)} ms (that query started ${(firstSeen.start - loaderEnd).toFixed(1)} ms after it; last stale answer ended ${lastStale ? (lastStale.end - loaderEnd).toFixed(1) : '-'} ms after it, started ${lastStale ? (lastStale.start - loaderEnd).toFixed(1) : '-'} ms); ${polls.length} polls, GET median ${took[took.length >> 1]!.toFixed(1)} ms; ${after.length} started after the loader's end, all with the event\n`,
     );
-  });
+  }, 90_000);
 
   it('keeps answering from DynamoDB, with the right data and no 5xx, when the cache server hangs and when it is killed', async () => {
     const server = cloud.services.caches.server('events-cache')!;
@@ -156,5 +156,5 @@ describe.runIf(available)('events API cache on the local cloud', () => {
     expect(
       dead.filter((d) => d.functionId.startsWith('stream-') || d.functionId.startsWith('events-')),
     ).toEqual([]);
-  });
+  }, 90_000);
 });

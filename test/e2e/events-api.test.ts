@@ -100,7 +100,7 @@ describe('events API on the local cloud: authentication', () => {
       expect(r.json).toMatchObject({ message: 'this API key lacks the "read" scope' });
     }
     expect((await api.get(readOnly, '/events/latest', { source: 's' })).status).toBe(200);
-  });
+  }, 90_000);
 
   it('is refused to pages of other sites, and open to pages of this machine, like the rest of the edge', async () => {
     // infra/local/README.md (Who can reach it): on AWS the API has CORS off, so no page of another origin
@@ -115,7 +115,7 @@ describe('events API on the local cloud: authentication', () => {
       headers: { authorization: `Bearer ${readWrite}`, origin: 'http://localhost:5173' },
     });
     expect(local.status).toBe(200);
-  });
+  }, 90_000);
 });
 
 describe('events API on the local cloud: POST /events', () => {
@@ -201,7 +201,7 @@ describe('events API on the local cloud: POST /events', () => {
     );
     expect(items.Items?.filter((i) => i.eventId?.S === 'dup-1')).toHaveLength(1);
     expect(items.Count).toBe(3);
-  });
+  }, 90_000);
 
   it('answers 413 at the gateway for a body over the HTTP API payload quota (its message, not the function’s)', async () => {
     // API Gateway quotas ("Amazon API Gateway quotas for configuring and running an HTTP API"): payload
@@ -209,7 +209,7 @@ describe('events API on the local cloud: POST /events', () => {
     const r = await api.post(readWrite, null, { raw: 'x'.repeat(10 * 1024 * 1024 + 1) });
     expect(r.status).toBe(413);
     expect(r.json).toEqual({ message: 'Request Entity Too Large' });
-  });
+  }, 90_000);
 });
 
 describe('events API on the local cloud: GET /events', () => {
@@ -258,7 +258,7 @@ describe('events API on the local cloud: GET /events', () => {
     expect(rare).toHaveLength(TOTAL / 10);
     expect(new Set(rare.map((e) => e.eventId)).size).toBe(TOTAL / 10);
     expect(rare.every((e) => e.type === 'rare')).toBe(true);
-  });
+  }, 90_000);
 
   it('refuses an edited cursor and a cursor of another query with 400 naming the cursor', async () => {
     const first = await api.get<Page>(readWrite, '/events', { ...range, limit: '10' });
@@ -282,7 +282,7 @@ describe('events API on the local cloud: GET /events', () => {
     const next = await api.get<Page>(readWrite, '/events', { ...range, limit: '10', cursor });
     expect(next.status).toBe(200);
     expect(next.json.events[0]!.eventId).toBe('p-0010');
-  });
+  }, 90_000);
 
   it('serves the latest events newest first, and names every bad parameter in a 400', async () => {
     // The README (GET /events/latest): the newest `limit` events of a source, newest first.
@@ -298,5 +298,5 @@ describe('events API on the local cloud: GET /events', () => {
     expect(bad.status).toBe(400);
     expect(bad.json.error).toBe('InvalidParameters');
     expect(bad.json.problems.map((p) => p.parameter).sort()).toEqual(['from', 'limit', 'source']);
-  });
+  }, 90_000);
 });

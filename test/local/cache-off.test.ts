@@ -12,7 +12,7 @@ import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 let cloud: TestCloud;
 beforeAll(async () => {
   cloud = await startTestCloud({ cache: false });
-});
+}, 120_000);
 afterAll(() => cloud?.stop());
 
 describe('a local cloud without a cache server', () => {
@@ -76,5 +76,5 @@ describe('a local cloud without a cache server', () => {
     } finally {
       api.close();
     }
-  });
+  }, 90_000);
 });

@@ -47,7 +47,7 @@ export const httpTrigger: LocalTriggerKind<'http'> = {
     };
     const target = `${e.rawPath ?? '?'}${e.rawQueryString ? `?${e.rawQueryString}` : ''}`;
     const shown = target.length > 100 ? `${target.slice(0, 99)}…` : target;
-    const body = e.body ? ` (${e.body.length} bytes)` : '';
+    const body = e.body ? ` (${Buffer.byteLength(e.body)} bytes)` : '';
     return `http ${e.requestContext?.http?.method ?? '?'} ${shown}${body}`;
   },
   tryCommands(t, sample, ctx) {
