@@ -7,7 +7,7 @@ import type { App, CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
-import { afterAll, beforeAll } from 'vitest';
+import { beforeAll } from 'vitest';
 import { type BuildOptions, buildApp } from '../../infra/cdk/build.ts';
 import { triggerKindOf } from '../../infra/cdk/kinds/index.ts';
 import type { EventPipelinesStack } from '../../infra/cdk/stack.ts';
@@ -131,21 +131,27 @@ export const actionsOn = (s: Synthesized, fnId: string, resourceId: string) =>
     .filter((st) => referencedIds(st.Resource).has(resourceId))
     .flatMap((st) => asArray(st.Action));
 
+/** The project's synthesis shared by every test file of this process (see synthesizedProject). */
+let shared: Synthesized | undefined;
+
 /**
- * The project's definitions synthesized once for the calling test file (no bundling), before its tests, and
- * removed after them. The returned object reads through to that synthesis (a proxy), so a file writes
- * `const s = synthesizedProject();` at its top and uses `s` in its tests as a plain Synthesized.
+ * The project's definitions synthesized (no bundling) once per test process, before the calling file's
+ * tests: the CDK test files run one after another in one process without isolation (vitest.config.ts,
+ * project `cdk`), so they share this synthesis instead of making the same one each; the assembly is removed
+ * when the process exits. Tests only read it. The returned object reads through to the synthesis (a proxy),
+ * so a file writes `const s = synthesizedProject();` at its top and uses `s` as a plain Synthesized.
  */
 export function synthesizedProject(timeoutMs = 120_000): Synthesized {
-  let value: Synthesized | undefined;
   beforeAll(() => {
-    value = synth({ bundle: false });
+    if (shared) return;
+    shared = synth({ bundle: false });
+    const outdir = outdirs.pop()!; // not this file's to remove: the next file reads it too
+    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
   }, timeoutMs);
-  afterAll(removeSynthOutput);
   return new Proxy({} as Synthesized, {
     get(_target, key) {
-      if (!value) throw new Error('the project is synthesized in beforeAll: read it inside a test');
-      return Reflect.get(value, key);
+      if (!shared) throw new Error('the project is synthesized in beforeAll: read it inside a test');
+      return Reflect.get(shared, key);
     },
   });
 }
