@@ -1,9 +1,11 @@
-// The local S3's persistent state under one directory. Keys never touch the filesystem: object bodies are
-// files named by a random id (objects/<2 hex>/<id>), and keys, metadata, uploads and parts live in an
-// ordered LevelDB index (classic-level), which also serves listings in S3's order (UTF-8 byte order).
-// A body is streamed to tmp/, fdatasynced, renamed into objects/ and only then made visible by one index
-// write, so a killed process never shows a half-written object; bodies no index entry refers to (a kill
-// between rename and index write, replaced objects whose readers were still streaming) are removed at start.
+// The local S3's persistent state under one directory. Keys never touch the filesystem: keys, metadata,
+// uploads and parts live in an ordered LevelDB index (classic-level), which also serves listings in S3's
+// order (UTF-8 byte order); an object body of up to INLINE_MAX bytes is held in the index too (its own
+// entry, written in the same synced batch as the key's record), a larger one or a part is a file named by a
+// random id (objects/<2 hex>/<id>). A file body is streamed to tmp/, fdatasynced, renamed into objects/ and
+// only then made visible by one synced index write, so a killed process never shows a half-written object;
+// bodies no index entry refers to (a kill between rename and index write, replaced objects whose readers
+// were still streaming) are removed at start.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import {
@@ -51,6 +53,8 @@ export interface StoredChecksum {
 
 export interface ObjectRecord extends ObjectAttributes {
   id: string;
+  /** The body is the index entry `D<NUL><id>`, not a file (set by `setObject`; absent in older data dirs). */
+  inline?: true;
   size: number;
   /** Without quotes. */
   etag: string;
@@ -83,16 +87,27 @@ export type ListEntry = { key: string; object: ObjectRecord } | { prefix: string
 export interface PendingBody {
   id: string;
   size: number;
-  /** Moves the body into objects/ (still invisible until an index entry names it). */
+  /** The whole body, when it is small enough to be held in the index (then there is no file). */
+  inline?: Buffer;
+  /** Moves a file body into objects/ (still invisible until an index entry names it). */
   commit(): Promise<void>;
   discard(): Promise<void>;
 }
+
+/**
+ * Bodies up to this size are kept in the index rather than in a file of their own. A 1 KiB PUT then costs
+ * one LevelDB batch (a WAL append and one fdatasync) instead of create + write + fdatasync + close + rename
+ * + index write: 0.45 ms against 0.76 ms here, and 1.07 ms against 1.56 ms at 64 KiB (.local micro-runs,
+ * median of 300, alternating). Larger values would make LevelDB's compactions copy whole bodies around.
+ */
+export const INLINE_MAX = 64 * 1024;
 
 const SEP = '\u0000';
 const bucketKey = (b: string) => `B${SEP}${b}`;
 const objectPrefix = (b: string) => `O${SEP}${b}${SEP}`;
 const uploadPrefix = (b: string) => `U${SEP}${b}${SEP}`;
 const partPrefix = (uploadId: string) => `P${SEP}${uploadId}${SEP}`;
+const inlineKey = (id: string) => `D${SEP}${id}`;
 /** Sorts after every UTF-8 string that starts with `p` (0xFF never occurs in UTF-8). */
 const after = (p: string) => Buffer.concat([Buffer.from(p), Buffer.from([0xff])]);
 
@@ -184,11 +199,56 @@ export class Store {
   async getObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
     return (await this.db.get(objectPrefix(bucket) + key)) as ObjectRecord | undefined;
   }
-  async putObject(bucket: string, key: string, rec: ObjectRecord): Promise<void> {
-    await this.db.put(objectPrefix(bucket) + key, rec);
+
+  /**
+   * Makes `rec`, whose body is `body`, the object at bucket/key in place of `prev` (what the caller read
+   * under its key lock). An inline body is written in the same batch as the record (and the replaced inline
+   * body removed in it); a file body is first renamed into objects/. The batch is synced (fdatasync of
+   * LevelDB's log) before this resolves, so the answer that follows means the object survives a kill or a
+   * power loss. A replaced file body is unlinked afterwards (see releaseBody).
+   */
+  async setObject(
+    bucket: string,
+    key: string,
+    rec: ObjectRecord,
+    body: PendingBody,
+    prev?: ObjectRecord,
+  ): Promise<ObjectRecord> {
+    const { inline: _, ...fields } = rec;
+    const stored: ObjectRecord = {
+      ...fields,
+      id: body.id,
+      ...(body.inline ? { inline: true as const } : {}),
+    };
+    const ops: Array<
+      { type: 'put'; key: string; value: unknown; valueEncoding?: 'buffer' } | { type: 'del'; key: string }
+    > = [];
+    if (body.inline) {
+      ops.push({ type: 'put', key: inlineKey(body.id), value: body.inline, valueEncoding: 'buffer' });
+    } else await body.commit();
+    ops.push({ type: 'put', key: objectPrefix(bucket) + key, value: stored });
+    if (prev?.inline && prev.id !== body.id) ops.push({ type: 'del', key: inlineKey(prev.id) });
+    await this.db.batch(ops, { sync: true });
+    if (prev && !prev.inline && prev.id !== body.id) this.releaseBody(prev.id);
+    return stored;
   }
-  async deleteObject(bucket: string, key: string): Promise<void> {
-    await this.db.del(objectPrefix(bucket) + key);
+
+  /** Removes the object `prev` (read under the caller's key lock) at bucket/key, and its body. */
+  async deleteObject(bucket: string, key: string, prev: ObjectRecord): Promise<void> {
+    if (prev.inline) {
+      await this.db.batch([
+        { type: 'del', key: objectPrefix(bucket) + key },
+        { type: 'del', key: inlineKey(prev.id) },
+      ]);
+    } else {
+      await this.db.del(objectPrefix(bucket) + key);
+      await this.removeBody(prev.id);
+    }
+  }
+
+  /** An inline body; undefined once its object has been replaced or deleted. */
+  async readInline(id: string): Promise<Buffer | undefined> {
+    return this.db.get<string, Buffer>(inlineKey(id), { valueEncoding: 'buffer' });
   }
 
   /**
@@ -349,27 +409,47 @@ export class Store {
   /**
    * Streams `source` (or several sources, one after the other) to a temporary file that is on disk
    * (fdatasynced) when this resolves, feeding every chunk to `onChunk` as it arrives, so hashing on this
-   * thread overlaps the file writes on libuv's pool.
+   * thread overlaps the file writes on libuv's pool. With `inline`, a body that ends within INLINE_MAX
+   * bytes is held in memory instead (no file: `setObject` writes it into the index); one that grows past it,
+   * or whose `sizeHint` already does, goes to the file as above.
    */
-  async writeBody(source: Readable | Readable[], onChunk: (chunk: Buffer) => void): Promise<PendingBody> {
+  async writeBody(
+    source: Readable | Readable[],
+    onChunk: (chunk: Buffer) => void,
+    o: { inline?: boolean; sizeHint?: number } = {},
+  ): Promise<PendingBody> {
     const id = randomBytes(16).toString('hex');
     const tmp = path.join(this.root, 'tmp', id);
     const sources = Array.isArray(source) ? source : [source];
     let size = 0;
-    const out = await DurableFile.create(tmp);
+    let held: Buffer[] | undefined = o.inline && (o.sizeHint ?? 0) <= INLINE_MAX ? [] : undefined;
+    let out: DurableFile | undefined;
     try {
+      if (!held) out = await DurableFile.create(tmp);
       for (const s of sources) {
         for await (const chunk of s as AsyncIterable<Buffer>) {
           size += chunk.length;
           onChunk(chunk);
-          if (!out.write(chunk)) await out.drained();
+          if (held) {
+            held.push(chunk);
+            if (size <= INLINE_MAX) continue;
+            out = await DurableFile.create(tmp);
+            for (const c of held) out.write(c); // < INLINE_MAX + one chunk: far below the queue's limit
+            held = undefined;
+          } else if (!out!.write(chunk)) await out!.drained();
         }
       }
-      await out.finish();
+      if (held) {
+        const inline = Buffer.concat(held, size);
+        return { id, size, inline, commit: async () => {}, discard: async () => {} };
+      }
+      await out!.finish();
     } catch (err) {
       for (const s of sources) s.destroy();
-      await out.abort();
-      await rm(tmp, { force: true });
+      if (out) {
+        await out.abort();
+        await rm(tmp, { force: true });
+      }
       throw err;
     }
     const final = this.bodyPath(id);
@@ -406,14 +486,24 @@ export class Store {
     this.releasing.add(p);
   }
 
-  /** Deletes temporary files and bodies that no index entry refers to. */
+  /** Deletes temporary files, and bodies (files or inline entries) that no index entry refers to. */
   private async collectGarbage(): Promise<void> {
     await rm(path.join(this.root, 'tmp'), { recursive: true, force: true });
     await mkdir(path.join(this.root, 'tmp'));
     const live = new Set<string>();
-    for await (const [k, v] of this.db.iterator()) {
-      if (k.startsWith(`O${SEP}`) || k.startsWith(`P${SEP}`)) live.add((v as { id: string }).id);
+    const inline = new Set<string>();
+    for (const p of ['O', 'P']) {
+      for await (const v of this.db.values({ gt: `${p}${SEP}`, lt: `${p}${SEP}\uffff` })) {
+        const r = v as { id: string; inline?: true };
+        (r.inline ? inline : live).add(r.id);
+      }
     }
+    // Written and removed in the same batch as their record, so none should be left; checked all the same.
+    const orphans: string[] = [];
+    for await (const k of this.db.keys({ gt: `D${SEP}`, lt: `D${SEP}\uffff` })) {
+      if (!inline.has(k.slice(2))) orphans.push(k);
+    }
+    if (orphans.length) await this.db.batch(orphans.map((key) => ({ type: 'del' as const, key })));
     const dir = path.join(this.root, 'objects');
     for (const sub of await readdir(dir)) {
       for (const f of await readdir(path.join(dir, sub)).catch(() => [] as string[])) {
