@@ -3,7 +3,7 @@
 // order (UTF-8 byte order); an object body of up to INLINE_MAX bytes is held in the index too (its own
 // entry, written in the same synced batch as the key's record), a larger one or a part is a file named by a
 // random id (objects/<2 hex>/<id>). A file body is streamed to tmp/, fdatasynced, renamed into objects/ and
-// only then made visible by one synced index write, so a killed process never shows a half-written object;
+// only then made visible by one index write, so a killed process never shows a half-written object;
 // bodies no index entry refers to (a kill between rename and index write, replaced objects whose readers
 // were still streaming) are removed at start.
 import { randomBytes } from 'node:crypto';
