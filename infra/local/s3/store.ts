@@ -97,7 +97,7 @@ export interface PendingBody {
 /**
  * Bodies up to this size are kept in the index rather than in a file of their own. A 1 KiB PUT then costs
  * one LevelDB batch (a WAL append and one fdatasync) instead of create + write + fdatasync + close + rename
- * + index write: 0.45 ms against 0.76 ms here, and 1.07 ms against 1.56 ms at 64 KiB (.local micro-runs,
+ * + index write: 0.45 ms against 0.76 ms here, and 1.07 ms against 1.56 ms at 64 KiB (the two write paths,
  * median of 300, alternating). Larger values would make LevelDB's compactions copy whole bodies around.
  */
 export const INLINE_MAX = 64 * 1024;
