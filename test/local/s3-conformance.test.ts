@@ -460,6 +460,17 @@ describe('listing', () => {
       'u/\u{10ffff}/z',
       'u/\u{10ffff}\u{10ffff}',
       'v',
+      // Plain keys that grow the store's batches, then common prefixes of 50 keys (more than a seek is worth
+      // in key reads, so the walk switches to reading a key or two of each and seeking past the rest), with
+      // plain keys between them.
+      ...Array.from({ length: 70 }, (_, i) => `dense/a${String(i).padStart(3, '0')}`),
+      ...Array.from(
+        { length: 300 },
+        (_, i) => `dense/p${Math.floor(i / 50)}/k${String(i % 50).padStart(3, '0')}`,
+      ),
+      'dense/p1',
+      'dense/p3.txt',
+      'dense/p5-z',
     ];
     await t.backend.ensureBucket(L);
     for (const k of keys) await t.backend.putObject(L, k, Buffer.from(k));
@@ -486,7 +497,7 @@ describe('listing', () => {
         ...(o.Contents?.map((c) => c.Key ?? '') ?? []),
         ...(o.CommonPrefixes?.map((c) => c.Prefix ?? '') ?? []),
       ].sort(byte);
-    const prefixes = ['', 'big/', 'big/x', 'small/', 'small/p1', 'u/', 'u/a', 'u/\u{10ffff}'];
+    const prefixes = ['', 'big/', 'big/x', 'small/', 'small/p1', 'u/', 'u/a', 'u/\u{10ffff}', 'dense/'];
     const delimiters = [undefined, '/', '-', '.', 'é', '--', '😀'];
     for (const Prefix of prefixes) {
       for (const Delimiter of delimiters) {
@@ -525,8 +536,11 @@ describe('listing', () => {
       'small/p05/',
       'u/😀',
       'u/\u{10ffff}/',
+      'dense/p2/k010',
+      'dense/p3/',
     ]) {
       for (const [Prefix, Delimiter] of [
+        ['dense/', '/'],
         ['big/', '/'],
         ['small/', '/'],
         ['u/', '/'],

@@ -60,8 +60,7 @@ async function importLegacy(store: Store, legacyDir: string): Promise<{ buckets:
         else if (k.startsWith('x-amz-meta-')) meta[k.slice(11)] = String(v);
       }
       const md5 = createHash('md5');
-      const body = await store.writeBody(createReadStream(file), (c) => md5.update(c));
-      await body.commit();
+      const body = await store.writeBody(createReadStream(file), (c) => md5.update(c), { inline: true });
       const rec: ObjectRecord = {
         headers,
         meta,
@@ -70,7 +69,7 @@ async function importLegacy(store: Store, legacyDir: string): Promise<{ buckets:
         etag: md5.digest('hex'),
         lastModified: (await stat(file)).mtimeMs,
       };
-      await store.putObject(bucket.name, key, rec);
+      await store.setObject(bucket.name, key, rec, body);
       objects++;
     }
   }

@@ -6,7 +6,7 @@
 // before the call returns, so the success response is sent only after the change has been handed over.
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { nextSequencer } from '../../../shared/events/builders.ts';
 import { type ChecksumAlgorithm, checksumHeader, composite, type Hasher, hasher } from './checksums.ts';
 import { errors, S3Error } from './errors.ts';
@@ -154,19 +154,25 @@ export class S3Service {
   }
 
   // Bodies.
+  /** `inline`: the body may be held in the index if small (objects); parts are always files. */
   private async receive(
     input: BodyInput,
     max: number,
+    inline: boolean,
   ): Promise<{ body: PendingBody; md5: Buffer; checksum?: { algorithm: ChecksumAlgorithm; value: string } }> {
     if (input.expectedSize !== undefined && input.expectedSize > max)
       throw errors.entityTooLarge(input.expectedSize, max);
     const md5 = createHash('md5');
     const alg = input.checksum?.algorithm;
     const h: Hasher | undefined = alg ? hasher(alg) : undefined;
-    const body = await this.store.writeBody(input.body, (c) => {
-      md5.update(c);
-      h?.update(c);
-    });
+    const body = await this.store.writeBody(
+      input.body,
+      (c) => {
+        md5.update(c);
+        h?.update(c);
+      },
+      { inline, ...(input.expectedSize !== undefined ? { sizeHint: input.expectedSize } : {}) },
+    );
     try {
       if (input.expectedSize !== undefined && body.size !== input.expectedSize) throw errors.incompleteBody();
       if (body.size > max) throw errors.entityTooLarge(body.size, max);
@@ -204,15 +210,18 @@ export class S3Service {
     }
   }
 
-  /** Makes `rec` the object at bucket/key (checking write conditions at commit time) and frees the old body. */
+  /**
+   * Makes `rec` the object at bucket/key (checking write conditions at commit time) and frees the old body;
+   * returns the record as stored.
+   */
   private async commit(
     bucket: string,
     key: string,
     body: PendingBody,
     rec: ObjectRecord,
     c: WriteConditions = {},
-  ): Promise<void> {
-    await this.locks.run(`${bucket}\u0000${key}`, async () => {
+  ): Promise<ObjectRecord> {
+    return this.locks.run(`${bucket}\u0000${key}`, async () => {
       const prev = await this.store.getObject(bucket, key);
       try {
         this.checkWrite(prev, key, c);
@@ -220,9 +229,7 @@ export class S3Service {
         await body.discard();
         throw err;
       }
-      await body.commit();
-      await this.store.putObject(bucket, key, rec);
-      if (prev && prev.id !== rec.id) this.store.releaseBody(prev.id);
+      return this.store.setObject(bucket, key, rec, body, prev);
     });
   }
 
@@ -242,16 +249,21 @@ export class S3Service {
     if (conditions.ifNoneMatch !== undefined || conditions.ifMatch !== undefined) {
       this.checkWrite(await this.store.getObject(bucket, key), key, conditions);
     }
-    const { body, md5, checksum } = await this.receive(input, LIMITS.singlePutBytes);
-    const rec: ObjectRecord = {
-      ...attrs,
-      id: body.id,
-      size: body.size,
-      etag: md5Hex(md5),
-      lastModified: Date.now(),
-      ...(checksum ? { checksum: { ...checksum, type: 'FULL_OBJECT' as const } } : {}),
-    };
-    await this.commit(bucket, key, body, rec, conditions);
+    const { body, md5, checksum } = await this.receive(input, LIMITS.singlePutBytes, true);
+    const rec = await this.commit(
+      bucket,
+      key,
+      body,
+      {
+        ...attrs,
+        id: body.id,
+        size: body.size,
+        etag: md5Hex(md5),
+        lastModified: Date.now(),
+        ...(checksum ? { checksum: { ...checksum, type: 'FULL_OBJECT' as const } } : {}),
+      },
+      conditions,
+    );
     await this.emit({ bucket, key, eventName, size: rec.size, eTag: rec.etag });
     return rec;
   }
@@ -266,8 +278,9 @@ export class S3Service {
   }
 
   /**
-   * The object and an open handle on its body. The body file is opened before returning, so a concurrent
-   * overwrite (which deletes the old body) cannot cut the read short; a lost race is retried.
+   * The object and an open handle on its body. The body file is opened (an inline body read) before
+   * returning, so a concurrent overwrite (which deletes the old body) cannot cut the read short; a lost race
+   * is retried.
    */
   async getObject(
     bucket: string,
@@ -282,6 +295,21 @@ export class S3Service {
   }> {
     for (let attempt = 0; ; attempt++) {
       const rec = await this.headObject(bucket, key, c);
+      if (rec.inline) {
+        const data = await this.store.readInline(rec.id);
+        if (data === undefined) {
+          if (attempt >= 5) throw new Error(`the body of ${bucket}/${key} kept changing while being read`);
+          continue;
+        }
+        const part = (range?: { start: number; end: number }) =>
+          range ? data.subarray(range.start, range.end + 1) : data;
+        return {
+          rec,
+          open: (range) => Readable.from([part(range)], { objectMode: false }),
+          read: async (range) => part(range),
+          close: async () => {},
+        };
+      }
       try {
         const handle = await open(this.store.bodyPath(rec.id), 'r');
         return {
@@ -315,8 +343,7 @@ export class S3Service {
     const existed = await this.locks.run(`${bucket}\u0000${key}`, async () => {
       const prev = await this.store.getObject(bucket, key);
       if (!prev) return false;
-      await this.store.deleteObject(bucket, key);
-      await this.store.removeBody(prev.id);
+      await this.store.deleteObject(bucket, key, prev);
       return true;
     });
     if (existed) await this.emit({ bucket, key, eventName: 'ObjectRemoved:Delete' });
@@ -376,17 +403,23 @@ export class S3Service {
           ...(alg ? { checksum: { algorithm: alg } } : {}),
         },
         LIMITS.singlePutBytes,
+        true,
       );
       const attrs = o.replace ? o.attrs : { headers: source.rec.headers, meta: source.rec.meta };
-      const rec: ObjectRecord = {
-        ...attrs,
-        id: body.id,
-        size: body.size,
-        etag: md5Hex(md5),
-        lastModified: Date.now(),
-        ...(checksum ? { checksum: { ...checksum, type: 'FULL_OBJECT' as const } } : {}),
-      };
-      await this.commit(bucket, key, body, rec, o.conditions);
+      const rec = await this.commit(
+        bucket,
+        key,
+        body,
+        {
+          ...attrs,
+          id: body.id,
+          size: body.size,
+          etag: md5Hex(md5),
+          lastModified: Date.now(),
+          ...(checksum ? { checksum: { ...checksum, type: 'FULL_OBJECT' as const } } : {}),
+        },
+        o.conditions,
+      );
       await this.emit({ bucket, key, eventName: 'ObjectCreated:Copy', size: rec.size, eTag: rec.etag });
       return rec;
     } finally {
@@ -444,7 +477,7 @@ export class S3Service {
 
   /** Receives one part's body (UploadPart or UploadPartCopy) and records it under the upload. */
   private async receivePart(u: UploadRecord, partNumber: number, input: BodyInput): Promise<PartRecord> {
-    const { body, md5, checksum } = await this.receive(input, LIMITS.maxPartBytes);
+    const { body, md5, checksum } = await this.receive(input, LIMITS.maxPartBytes, false);
     const rec: PartRecord = {
       id: body.id,
       size: body.size,
@@ -584,6 +617,7 @@ export class S3Service {
       const body = await this.store.writeBody(
         handles.map((h) => h.createReadStream()),
         (c) => full?.update(c),
+        { inline: true, sizeHint: parts.reduce((n, p) => n + p.size, 0) },
       );
       let checksum: StoredChecksum | undefined;
       if (alg && full) checksum = { algorithm: alg, value: await full.digest(), type: 'FULL_OBJECT' };
@@ -597,17 +631,22 @@ export class S3Service {
           type: 'COMPOSITE',
         };
       }
-      const rec: ObjectRecord = {
-        headers: u.headers,
-        meta: u.meta,
-        id: body.id,
-        size: body.size,
-        etag,
-        lastModified: Date.now(),
-        parts: parts.length,
-        ...(checksum ? { checksum } : {}),
-      };
-      await this.commit(bucket, key, body, rec, conditions);
+      const rec = await this.commit(
+        bucket,
+        key,
+        body,
+        {
+          headers: u.headers,
+          meta: u.meta,
+          id: body.id,
+          size: body.size,
+          etag,
+          lastModified: Date.now(),
+          parts: parts.length,
+          ...(checksum ? { checksum } : {}),
+        },
+        conditions,
+      );
       await this.dropUpload(u);
       await this.emit({
         bucket,
