@@ -25,7 +25,7 @@ export const VariantSpecSchema = z
     fit: z._default(z.enum(['cover', 'inside']), 'inside'),
     format: z.enum(VARIANT_FORMATS),
     quality: z._default(z.number().check(z.int(), z.gte(1), z.lte(100)), 80),
-    /** WebP only: encoder effort 0 (fastest) to 6 (smallest); sharp's default 4 when unset. */
+    /** WebP only: encoder effort 0 (fastest) to 6 (smallest); render.ts's DEFAULT_WEBP_EFFORT when unset. */
     effort: z.optional(z.number().check(z.int(), z.gte(0), z.lte(6))),
   })
   .check(
