@@ -139,7 +139,7 @@ function runChild<T>(mode: string, prefix: string[] = []): T {
     cwd: ROOT,
     env: { ...process.env, IMAGE_BENCH_CHILD: mode },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 600_000, // a loaded shared machine can take minutes on one pinned CPU
   });
   const line = res.stdout?.trim().split('\n').pop() ?? '';
   if (res.status !== 0 || !line.startsWith('{'))
