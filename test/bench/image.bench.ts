@@ -178,8 +178,11 @@ const bench: Benchmark = async () => {
   const geoRatio = (rows: PhotoResult[], pick: (r: PhotoResult) => [number, number]) =>
     Math.exp(mean(rows, (r) => Math.log(pick(r)[1] / pick(r)[0])));
 
-  const target = { ratio: 1.8, description: 'faster per image' };
-  const context = 'context row; the 1.8× target is judged on the one-CPU row';
+  const target = {
+    ratio: 2,
+    description: 'faster per image, and geometric mean of per-photo ratios ≥ 1.8× (notes)',
+  };
+  const context = 'context row; the targets are judged on the one-CPU row';
   const cores = (await import('node:os')).availableParallelism();
   const rows: BenchResult[] = [];
   if (oneCpu) {
