@@ -9,7 +9,8 @@ import { type ImageConfig, loadImageConfig } from '../pipelines/image-resize/con
 import type { Outcome } from '../pipelines/image-resize/pipeline.ts';
 import { cloudFrontClient } from '../shared/aws/cloudfront.ts';
 import { s3Client } from '../shared/aws/s3.ts';
-import { parseEvent, S3EventSchema, s3Changes } from '../shared/events/index.ts';
+import { parseEvent } from '../shared/events/errors.ts';
+import { S3EventSchema, s3Changes } from '../shared/events/s3.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
 

@@ -14,7 +14,8 @@ import { loadLoaderConfig } from '../pipelines/stream-etl/config.ts';
 import { loadChanges } from '../pipelines/stream-etl/loader.ts';
 import { dynamoClient } from '../shared/aws/dynamodb.ts';
 import { s3Client } from '../shared/aws/s3.ts';
-import { parseEvent, S3EventSchema, s3Changes } from '../shared/events/index.ts';
+import { parseEvent } from '../shared/events/errors.ts';
+import { S3EventSchema, s3Changes } from '../shared/events/s3.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics, MetricUnit } from '../shared/metrics.ts';
 

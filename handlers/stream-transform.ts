@@ -5,11 +5,8 @@ import type { Context } from 'aws-lambda';
 import { loadTransformConfig } from '../pipelines/stream-etl/config.ts';
 import { reportTransform } from '../pipelines/stream-etl/report.ts';
 import { transformRecords } from '../pipelines/stream-etl/transform.ts';
-import {
-  FirehoseTransformEventSchema,
-  type FirehoseTransformResponse,
-  parseEvent,
-} from '../shared/events/index.ts';
+import { parseEvent } from '../shared/events/errors.ts';
+import { FirehoseTransformEventSchema, type FirehoseTransformResponse } from '../shared/events/firehose.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
 

@@ -1,8 +1,8 @@
 // Settings of the alarm function, read from the environment and validated once at cold start (shared
 // loadConfig): exactly one webhook source (Secrets Manager on AWS, SLACK_WEBHOOK_URL locally), the
 // idempotency table, optional routing, delivery tuning. No message ever quotes a webhook URL.
-import { z } from 'zod';
-import { ConfigError, envInt, loadConfig } from '../../shared/config.ts';
+import { ConfigError, intSetting, loadConfig } from '../../shared/config.ts';
+import * as z from '../../shared/zod.ts';
 import { type Route, RoutesSchema } from './routing.ts';
 
 /** How long a posted SNS MessageId is remembered: SNS redelivers within minutes, 24 h is ample. */
@@ -14,46 +14,52 @@ export const DEFAULT_SLACK_REQUEST_TIMEOUT_MS = 10_000;
 
 export const AlarmConfigSchema = z.object({
   /** Secrets Manager ARN or name of the default webhook (on AWS). */
-  SLACK_WEBHOOK_SECRET_ARN: z.string().trim().min(1, 'must not be empty').optional(),
+  SLACK_WEBHOOK_SECRET_ARN: z.optional(z.string().check(z.trim(), z.minLength(1, 'must not be empty'))),
   /** The default webhook URL itself (local cloud, or a user's real webhook while developing). */
-  SLACK_WEBHOOK_URL: z
-    .string()
-    .trim()
-    .refine(isHttpUrl, 'must be an http(s) URL (value not shown: it is a secret)')
-    .optional(),
-  IDEMPOTENCY_TABLE: z.string().trim().min(1, 'must not be empty'),
+  SLACK_WEBHOOK_URL: z.optional(
+    z
+      .string()
+      .check(z.trim(), z.refine(isHttpUrl, 'must be an http(s) URL (value not shown: it is a secret)')),
+  ),
+  IDEMPOTENCY_TABLE: z.string().check(z.trim(), z.minLength(1, 'must not be empty')),
   /** How long a delivered MessageId is remembered. */
-  IDEMPOTENCY_TTL_SECONDS: envInt({ min: 60, max: 30 * 86_400 }).default(DEFAULT_IDEMPOTENCY_TTL_SECONDS),
+  IDEMPOTENCY_TTL_SECONDS: z._default(
+    intSetting({ min: 60, max: 30 * 86_400 }),
+    DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  ),
   /** Routing rules (JSON), see README. */
-  SLACK_ROUTES: z
-    .string()
-    .optional()
-    .transform((text, ctx): Route[] => {
+  SLACK_ROUTES: z.pipe(
+    z.optional(z.string()),
+    z.transform((text: string | undefined, ctx): Route[] => {
       if (text === undefined || text.trim() === '') return [];
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {
         // The parser's message quotes the input; a misplaced URL must not end up in the error.
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        z.addCustomIssue(ctx, 'is not valid JSON');
         return z.NEVER;
       }
       const parsed = RoutesSchema.safeParse(json);
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-          });
+          z.addCustomIssue(ctx, `${issue.path.join('.') || '(root)'}: ${issue.message}`);
         }
         return z.NEVER;
       }
       return parsed.data;
     }),
+  ),
   /** Time kept back from the invocation's remaining time when retrying Slack (ms). */
-  DELIVERY_SAFETY_MARGIN_MS: envInt({ min: 0, max: 60_000 }).default(DEFAULT_DELIVERY_SAFETY_MARGIN_MS),
+  DELIVERY_SAFETY_MARGIN_MS: z._default(
+    intSetting({ min: 0, max: 60_000 }),
+    DEFAULT_DELIVERY_SAFETY_MARGIN_MS,
+  ),
   /** Longest single HTTP request to Slack (ms). */
-  SLACK_REQUEST_TIMEOUT_MS: envInt({ min: 100, max: 60_000 }).default(DEFAULT_SLACK_REQUEST_TIMEOUT_MS),
+  SLACK_REQUEST_TIMEOUT_MS: z._default(
+    intSetting({ min: 100, max: 60_000 }),
+    DEFAULT_SLACK_REQUEST_TIMEOUT_MS,
+  ),
 });
 
 export type AlarmConfig = {

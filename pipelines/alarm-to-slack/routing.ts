@@ -1,32 +1,34 @@
 // Optional routing of alarms to different Slack webhooks by alarm-name pattern, configured in one place
 // (the SLACK_ROUTES setting). A route names where its webhook URL lives (`secret:<name or ARN>` in
 // Secrets Manager, or `env:<VARIABLE>`), never the URL itself: configuration is not a secret store.
-import { z } from 'zod';
+import * as z from '../../shared/zod.ts';
 
 /** `secret:<Secrets Manager name or ARN>` or `env:<ENVIRONMENT_VARIABLE>`. */
 export type WebhookRef = { kind: 'secret'; secretId: string } | { kind: 'env'; variable: string };
 
-const WebhookRefSchema = z
-  .string()
-  .trim()
-  .refine((s) => !/^https?:/i.test(s), {
-    message: 'looks like a URL: put the webhook URL in a secret or variable and reference it here',
-  })
-  .transform((s, ctx): WebhookRef => {
+const WebhookRefSchema = z.pipe(
+  z.string().check(
+    z.trim(),
+    z.refine((s) => !/^https?:/i.test(s), {
+      message: 'looks like a URL: put the webhook URL in a secret or variable and reference it here',
+    }),
+  ),
+  z.transform((s: string, ctx): WebhookRef => {
     const secret = /^secret:(.+)$/.exec(s);
     if (secret) return { kind: 'secret', secretId: secret[1]!.trim() };
     const env = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(s);
     if (env) return { kind: 'env', variable: env[1]! };
-    ctx.addIssue({ code: 'custom', message: 'must be "secret:<name or ARN>" or "env:<VARIABLE_NAME>"' });
+    z.addCustomIssue(ctx, 'must be "secret:<name or ARN>" or "env:<VARIABLE_NAME>"');
     return z.NEVER;
-  });
+  }),
+);
 
 export const RouteSchema = z.object({
   /** Glob on the alarm name: `*` any run of characters, `?` one character. Case-sensitive. */
-  match: z.string().min(1, 'must not be empty'),
+  match: z.string().check(z.minLength(1, 'must not be empty')),
   webhook: WebhookRefSchema,
 });
-export const RoutesSchema = z.array(RouteSchema).max(50, 'at most 50 routes');
+export const RoutesSchema = z.array(RouteSchema).check(z.maxLength(50, 'at most 50 routes'));
 
 export type Route = z.infer<typeof RouteSchema>;
 

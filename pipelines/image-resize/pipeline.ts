@@ -12,10 +12,10 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { z } from 'zod';
 import type { S3ObjectChange } from '../../shared/events/index.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { retry } from '../../shared/retry.ts';
+import * as z from '../../shared/zod.ts';
 import { invalidateKeys } from './cdn.ts';
 import type { ImageConfig } from './config.ts';
 import { RejectedImageError, type RejectionReason } from './inspect.ts';
@@ -345,8 +345,8 @@ async function reject(
 
 /** What a retry needs of an earlier marker; markers written before `removedVariants` existed lack it. */
 const StoredMarkerSchema = z.object({
-  sourceETag: z.string().nullable(),
-  removedVariants: z.array(z.string()).default([]),
+  sourceETag: z.nullable(z.string()),
+  removedVariants: z._default(z.array(z.string()), []),
 });
 
 /** The rejection marker at `markerKey`, if there is one and it parses. */

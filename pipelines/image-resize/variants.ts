@@ -1,55 +1,58 @@
 // The one place the image variants are defined: their schema (also used to validate the VARIANTS
 // override), the defaults, how a variant's size follows from the source's, and how display keys and
 // headers are derived from the source key. Pure: no sharp, no S3.
-import { z } from 'zod';
+import * as z from '../../shared/zod.ts';
 
 export const VARIANT_FORMATS = ['jpeg', 'webp'] as const;
 export type VariantFormat = (typeof VARIANT_FORMATS)[number];
 
 export const VariantSpecSchema = z
-  .object({
+  .strictObject({
     /** Also the key prefix in the display bucket, so it must be a plain path segment. */
     name: z
       .string()
-      .regex(
-        /^[a-z0-9][a-z0-9-]{0,31}$/,
-        'must be 1-32 lower-case letters, digits or dashes, not starting with a dash',
+      .check(
+        z.regex(
+          /^[a-z0-9][a-z0-9-]{0,31}$/,
+          'must be 1-32 lower-case letters, digits or dashes, not starting with a dash',
+        ),
       ),
     /** Box width in pixels. */
-    width: z.number().int().min(1).max(8192),
+    width: z.number().check(z.int(), z.gte(1), z.lte(8192)),
     /** Box height in pixels; required for `cover`, optional (width-bound only) for `inside`. */
-    height: z.number().int().min(1).max(8192).optional(),
+    height: z.optional(z.number().check(z.int(), z.gte(1), z.lte(8192))),
     /** `cover`: fill the box exactly, cropping the centre. `inside`: fit within the box, keep the aspect ratio. */
-    fit: z.enum(['cover', 'inside']).default('inside'),
+    fit: z._default(z.enum(['cover', 'inside']), 'inside'),
     format: z.enum(VARIANT_FORMATS),
-    quality: z.number().int().min(1).max(100).default(80),
-    /** WebP only: encoder effort 0 (fastest) to 6 (smallest); sharp's default 4 when unset. */
-    effort: z.number().int().min(0).max(6).optional(),
+    quality: z._default(z.number().check(z.int(), z.gte(1), z.lte(100)), 80),
+    /** WebP only: encoder effort 0 (fastest) to 6 (smallest); render.ts's DEFAULT_WEBP_EFFORT when unset. */
+    effort: z.optional(z.number().check(z.int(), z.gte(0), z.lte(6))),
   })
-  .strict()
-  .refine((v) => v.fit !== 'cover' || v.height !== undefined, {
-    message: 'a cover variant needs a height',
-    path: ['height'],
-  })
-  .refine((v) => v.effort === undefined || v.format === 'webp', {
-    message: 'effort applies to webp variants only',
-    path: ['effort'],
-  });
+  .check(
+    z.refine((v) => v.fit !== 'cover' || v.height !== undefined, {
+      message: 'a cover variant needs a height',
+      path: ['height'],
+    }),
+    z.refine((v) => v.effort === undefined || v.format === 'webp', {
+      message: 'effort applies to webp variants only',
+      path: ['effort'],
+    }),
+  );
 
 export type VariantSpec = z.infer<typeof VariantSpecSchema>;
 
-export const VariantListSchema = z
-  .array(VariantSpecSchema)
-  .min(1, 'at least one variant')
-  .max(8, 'at most 8 variants')
-  .superRefine((list, ctx) => {
+export const VariantListSchema = z.array(VariantSpecSchema).check(
+  z.minLength(1, 'at least one variant'),
+  z.maxLength(8, 'at most 8 variants'),
+  z.superRefine((list, ctx) => {
     const seen = new Set<string>();
     list.forEach((v, i) => {
       if (seen.has(v.name))
         ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate "${v.name}"` });
       seen.add(v.name);
     });
-  });
+  }),
+);
 
 /** The defaults: override with the VARIANTS setting (a JSON array of the same shape). */
 export const DEFAULT_VARIANTS: readonly VariantSpec[] = [

@@ -2,8 +2,8 @@
 // loadConfig) and validated with zod. Every default is written here and only here: the definition deploys
 // DEFAULT_DROP_TYPES and builds its lake prefixes from LAKE_EVENTS_PREFIX, replay judges records with the
 // transform's settings parsed by the same schema, and the tests read the defaults from this module.
-import { z } from 'zod';
-import { envInt, envList, loadConfig } from '../../shared/config.ts';
+import { intSetting, listSetting, loadConfig } from '../../shared/config.ts';
+import * as z from '../../shared/zod.ts';
 import type { TransformOptions } from './transform.ts';
 
 /** 6 MiB: just under Lambda's enforced synchronous response cap of 6,291,556 bytes. */
@@ -19,11 +19,14 @@ export const DEFAULT_LOADER_CONCURRENCY = 4;
 
 export const TransformConfigSchema = z.object({
   /** Comma-separated record types answered with Dropped. Empty drops nothing. */
-  DROP_TYPES: envList().default([...DEFAULT_DROP_TYPES]),
+  DROP_TYPES: z._default(listSetting(), [...DEFAULT_DROP_TYPES]),
   /** Ceiling on the response size; Lambda's synchronous limit is 6 MB (6,291,556 bytes enforced). */
-  MAX_RESPONSE_BYTES: envInt({ min: 10_000, max: LAMBDA_RESPONSE_LIMIT }).default(LAMBDA_RESPONSE_LIMIT),
+  MAX_RESPONSE_BYTES: z._default(
+    intSetting({ min: 10_000, max: LAMBDA_RESPONSE_LIMIT }),
+    LAMBDA_RESPONSE_LIMIT,
+  ),
   /** Largest normalised record accepted (every Ok record becomes a DynamoDB item, 400 KB max). */
-  MAX_EVENT_BYTES: envInt({ min: 256, max: 390_000 }).default(DEFAULT_MAX_EVENT_BYTES),
+  MAX_EVENT_BYTES: z._default(intSetting({ min: 256, max: 390_000 }), DEFAULT_MAX_EVENT_BYTES),
 });
 
 /** The transform's settings; throws ConfigError naming every bad variable. */
@@ -40,20 +43,18 @@ export function loadTransformConfig(env: Record<string, string | undefined> = pr
 export const DEFAULT_TRANSFORM_OPTIONS: TransformOptions = loadTransformConfig({});
 
 export const LoaderConfigSchema = z.object({
-  EVENTS_TABLE: z.string().min(1, 'must name the events table'),
+  EVENTS_TABLE: z.string().check(z.minLength(1, 'must name the events table')),
   /** Only objects under this prefix are loaded (the trigger filters too; this guards a miswiring). */
-  LAKE_PREFIX: z.string().default(LAKE_EVENTS_PREFIX),
+  LAKE_PREFIX: z._default(z.string(), LAKE_EVENTS_PREFIX),
   /** BatchWriteItem calls in flight per object. */
-  LOADER_CONCURRENCY: envInt({ min: 1, max: 32 }).default(DEFAULT_LOADER_CONCURRENCY),
+  LOADER_CONCURRENCY: z._default(intSetting({ min: 1, max: 32 }), DEFAULT_LOADER_CONCURRENCY),
   /**
    * The events API's cache (`redis://` or `rediss://`), told which (source, day) each invocation loaded so
    * that no cached query misses them (pipelines/events-api/cache.ts); unset or empty = no cache to tell.
    */
-  CACHE_URL: z
-    .string()
-    .trim()
-    .regex(/^(rediss?:\/\/\S+)?$/, 'must be a redis:// or rediss:// URL')
-    .optional(),
+  CACHE_URL: z.optional(
+    z.string().check(z.trim(), z.regex(/^(rediss?:\/\/\S+)?$/, 'must be a redis:// or rediss:// URL')),
+  ),
 });
 
 export interface LoaderConfig {

@@ -6,7 +6,7 @@
 //   2. the normalised record has `eventId`, `source`, `type`, `time` (ISO-8601 UTC) at the top level,
 //   3. `eventKeys` is deterministic, so redelivery never creates a second item.
 import { createHash, hash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../../shared/zod.ts';
 
 /** Earliest and latest instants accepted, so that every normalised time has a 4-digit year. */
 const EPOCH_MS_RANGE = { min: -62_167_219_200_000 /* 0000-01-01T00:00:00.000Z */, max: 253_402_300_799_999 };
@@ -25,28 +25,35 @@ const TimeSchema = z.union(
     IsoTimeSchema,
     z
       .number()
-      .int('epoch milliseconds must be a whole number')
-      .min(EPOCH_MS_RANGE.min, 'is before year 0000')
-      .max(EPOCH_MS_RANGE.max, 'is after year 9999'),
+      .check(
+        z.int('epoch milliseconds must be a whole number'),
+        z.gte(EPOCH_MS_RANGE.min, 'is before year 0000'),
+        z.lte(EPOCH_MS_RANGE.max, 'is after year 9999'),
+      ),
   ],
   { error: 'must be an ISO-8601 date-time string or epoch milliseconds' },
 );
 
 const MAX_TEXT = 256;
 const Text = () =>
-  z.string().min(1, 'must not be empty').max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`);
+  z
+    .string()
+    .check(
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(MAX_TEXT, `must be at most ${MAX_TEXT} characters`),
+    );
 
 /**
  * The record a producer sends. Unknown top-level fields are rejected (not silently stripped), so a typo
  * such as `tpye` surfaces as a failed record rather than as lost data.
  */
 export const EventRecordSchema = z.strictObject({
-  eventId: Text().optional(),
+  eventId: z.optional(Text()),
   source: Text(),
   type: Text(),
   time: TimeSchema,
   // Any JSON value. It came from JSON.parse, so it is JSON already; only its presence is checked.
-  data: z.unknown().refine((v) => v !== undefined, 'is required'),
+  data: z.unknown().check(z.refine((v) => v !== undefined, 'is required')),
 });
 
 /** A valid record after normalisation: this is exactly what is written to the lake, one per line. */

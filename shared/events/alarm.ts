@@ -6,7 +6,7 @@
 // code comes from `AlarmArn` when it parses, else from the display name (current and pre-2019 forms).
 // Fields CloudWatch sends loosely (TreatMissingData, Unit, AlarmArn) stay loose: an alarm whose ARN is
 // unusual is still rendered as an alarm.
-import { z } from 'zod';
+import * as z from '../zod.ts';
 
 export const AlarmStateSchema = z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']);
 export type AlarmState = z.infer<typeof AlarmStateSchema>;
@@ -15,61 +15,64 @@ const Dimension = z.object({ name: z.string(), value: z.string() });
 
 const MetricDataQuery = z.object({
   Id: z.string(),
-  Expression: z.string().optional(),
-  Label: z.string().optional(),
-  ReturnData: z.boolean().optional(),
-  Period: z.number().optional(),
-  AccountId: z.string().optional(),
-  MetricStat: z
-    .object({
+  Expression: z.optional(z.string()),
+  Label: z.optional(z.string()),
+  ReturnData: z.optional(z.boolean()),
+  Period: z.optional(z.number()),
+  AccountId: z.optional(z.string()),
+  MetricStat: z.optional(
+    z.object({
       Metric: z.object({
-        Namespace: z.string().optional(),
+        Namespace: z.optional(z.string()),
         MetricName: z.string(),
-        Dimensions: z.array(Dimension).default([]),
+        Dimensions: z._default(z.array(Dimension), []),
       }),
       Period: z.number(),
       Stat: z.string(),
-      Unit: z.string().nullish(),
-    })
-    .optional(),
+      Unit: z.nullish(z.string()),
+    }),
+  ),
 });
 
 export const AlarmTriggerSchema = z.object({
-  MetricName: z.string().optional(),
-  Namespace: z.string().optional(),
-  StatisticType: z.string().optional(),
-  Statistic: z.string().optional(),
-  ExtendedStatistic: z.string().optional(),
-  Unit: z.string().nullish(),
-  Dimensions: z.array(Dimension).optional(),
-  Period: z.number().optional(),
+  MetricName: z.optional(z.string()),
+  Namespace: z.optional(z.string()),
+  StatisticType: z.optional(z.string()),
+  Statistic: z.optional(z.string()),
+  ExtendedStatistic: z.optional(z.string()),
+  Unit: z.nullish(z.string()),
+  Dimensions: z.optional(z.array(Dimension)),
+  Period: z.optional(z.number()),
   EvaluationPeriods: z.number(),
-  DatapointsToAlarm: z.number().optional(),
+  DatapointsToAlarm: z.optional(z.number()),
   ComparisonOperator: z.string(),
-  Threshold: z.number().nullish(),
-  ThresholdMetricId: z.string().optional(),
-  TreatMissingData: z.string().optional(),
-  EvaluateLowSampleCountPercentile: z.string().nullish(),
-  Metrics: z.array(MetricDataQuery).optional(),
+  Threshold: z.nullish(z.number()),
+  ThresholdMetricId: z.optional(z.string()),
+  TreatMissingData: z.optional(z.string()),
+  EvaluateLowSampleCountPercentile: z.nullish(z.string()),
+  Metrics: z.optional(z.array(MetricDataQuery)),
 });
 
 // AWS documents TriggeringChildren as strings; real messages carry objects. Accept both.
 const TriggeringChild = z.union([
   z.object({
     Arn: z.string(),
-    State: z.object({ Value: z.string(), Timestamp: z.string() }).optional(),
+    State: z.optional(z.object({ Value: z.string(), Timestamp: z.string() })),
   }),
-  z.string().transform((Arn) => ({ Arn, State: undefined })),
+  z.pipe(
+    z.string(),
+    z.transform((Arn: string) => ({ Arn, State: undefined })),
+  ),
 ]);
 
 const ALARM_ARN = /^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/;
 
 export const CloudWatchAlarmMessageSchema = z
   .object({
-    AlarmName: z.string().min(1),
-    AlarmDescription: z.string().nullish(),
+    AlarmName: z.string().check(z.minLength(1)),
+    AlarmDescription: z.nullish(z.string()),
     AWSAccountId: z.string(),
-    AlarmConfigurationUpdatedTimestamp: z.string().optional(),
+    AlarmConfigurationUpdatedTimestamp: z.optional(z.string()),
     NewStateValue: AlarmStateSchema,
     NewStateReason: z.string(),
     StateChangeTime: z.string(),
@@ -77,19 +80,21 @@ export const CloudWatchAlarmMessageSchema = z
     // Sent by CloudWatch today; absent from messages of older alarms, so optional. Not checked against
     // ALARM_ARN: AWS's own sample carries `arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE`, and a
     // link or region we cannot derive is no reason to lose the alarm (alarmRegionCode falls back).
-    AlarmArn: z.string().optional(),
+    AlarmArn: z.optional(z.string()),
     OldStateValue: AlarmStateSchema,
-    OKActions: z.array(z.string()).optional(),
-    AlarmActions: z.array(z.string()).optional(),
-    InsufficientDataActions: z.array(z.string()).optional(),
-    Trigger: AlarmTriggerSchema.optional(),
-    AlarmRule: z.string().optional(),
-    TriggeringChildren: z.array(TriggeringChild).optional(),
+    OKActions: z.optional(z.array(z.string())),
+    AlarmActions: z.optional(z.array(z.string())),
+    InsufficientDataActions: z.optional(z.array(z.string())),
+    Trigger: z.optional(AlarmTriggerSchema),
+    AlarmRule: z.optional(z.string()),
+    TriggeringChildren: z.optional(z.array(TriggeringChild)),
   })
-  .refine((a) => a.Trigger !== undefined || a.AlarmRule !== undefined, {
-    message: 'an alarm message has either Trigger (metric alarm) or AlarmRule (composite alarm)',
-    path: ['Trigger'],
-  });
+  .check(
+    z.refine((a) => a.Trigger !== undefined || a.AlarmRule !== undefined, {
+      message: 'an alarm message has either Trigger (metric alarm) or AlarmRule (composite alarm)',
+      path: ['Trigger'],
+    }),
+  );
 
 export type CloudWatchAlarmMessage = z.infer<typeof CloudWatchAlarmMessageSchema>;
 export type AlarmTrigger = z.infer<typeof AlarmTriggerSchema>;

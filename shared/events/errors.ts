@@ -1,6 +1,6 @@
 // Validation errors for incoming events: one error type that names every failing field by its path
 // (`Records.0.s3.object.key`) and the problem, so a bad event is diagnosable from the message alone.
-import type { z } from 'zod';
+import * as z from '../zod.ts';
 
 export interface EventIssue {
   path: string;
@@ -17,7 +17,7 @@ export class EventValidationError extends Error {
 }
 
 /** Turns zod issues into `{ path, message }` pairs with dotted paths. */
-export function describeIssues(error: z.ZodError): EventIssue[] {
+export function describeIssues(error: z.core.$ZodError): EventIssue[] {
   return error.issues.map((issue) => ({
     path: issue.path.length ? issue.path.map(String).join('.') : '(root)',
     message: issue.message,
@@ -25,8 +25,8 @@ export function describeIssues(error: z.ZodError): EventIssue[] {
 }
 
 /** Parses `input` with `schema`; on failure throws EventValidationError naming each bad field. */
-export function parseEvent<S extends z.ZodType>(schema: S, input: unknown, label: string): z.infer<S> {
-  const result = schema.safeParse(input);
+export function parseEvent<S extends z.core.$ZodType>(schema: S, input: unknown, label: string): z.output<S> {
+  const result = z.safeParse(schema, input);
   if (!result.success) throw new EventValidationError(label, describeIssues(result.error));
   return result.data;
 }

@@ -5,8 +5,11 @@
 // accepts both metadata forms; the response schema is written from the Firehose developer guide.
 // `data` is checked per record, not by the event schema: one record whose data is not base64 must fail
 // alone (ProcessingFailed), never the whole batch; `decodeFirehoseData` is that check.
-import { KinesisFirehoseRecordSchema } from '@aws-lambda-powertools/parser/schemas/kinesis-firehose';
-import { z } from 'zod';
+// The record's other fields are Powertools' KinesisFirehoseRecordSchema (@aws-lambda-powertools/parser
+// 2.35.0, schemas/kinesis-firehose.js) copied rather than imported: that module imports zod as `{ z }`,
+// which esbuild cannot tree-shake, so it put all of zod (460 KiB) in the transform's bundle
+// (test/bench/cold-start.bench.ts); test/shared/events.test.ts checks the copy against Powertools' schema.
+import * as z from '../zod.ts';
 
 const KinesisRecordMetadata = z.object({
   shardId: z.string(),
@@ -16,9 +19,11 @@ const KinesisRecordMetadata = z.object({
   subsequenceNumber: z.union([z.number(), z.string()]),
 });
 
-export const FirehoseTransformRecordSchema = KinesisFirehoseRecordSchema.extend({
+export const FirehoseTransformRecordSchema = z.object({
+  recordId: z.string(),
+  approximateArrivalTimestamp: z.number().check(z.positive()),
+  kinesisRecordMetadata: z.nullish(KinesisRecordMetadata),
   data: z.string(),
-  kinesisRecordMetadata: KinesisRecordMetadata.nullish(),
 });
 
 /**
@@ -41,11 +46,11 @@ export function decodeFirehoseData(data: string): Buffer | undefined {
 export const FirehoseTransformEventSchema = z.object({
   invocationId: z.string(),
   deliveryStreamArn: z.string(),
-  sourceKinesisStreamArn: z.string().optional(),
+  sourceKinesisStreamArn: z.optional(z.string()),
   region: z.string(),
   records: z
     .array(FirehoseTransformRecordSchema)
-    .min(1, 'a transformation event carries at least one record'),
+    .check(z.minLength(1, 'a transformation event carries at least one record')),
 });
 
 export type FirehoseTransformEvent = z.infer<typeof FirehoseTransformEventSchema>;
@@ -56,7 +61,7 @@ export const FirehoseResponseRecordSchema = z.object({
   recordId: z.string(),
   result: FirehoseRecordResultSchema,
   data: z.base64('must be base64'),
-  metadata: z.object({ partitionKeys: z.record(z.string(), z.string()) }).optional(),
+  metadata: z.optional(z.object({ partitionKeys: z.record(z.string(), z.string()) })),
 });
 
 export const FirehoseTransformResponseSchema = z.object({
@@ -79,16 +84,16 @@ export type FirehoseTransformResponse = z.infer<typeof FirehoseTransformResponse
 export const FirehoseErrorRecordSchema = z.looseObject({
   rawData: z.string(),
   // Read only for reports, so never a reason to refuse a line: any value is kept as it came.
-  attemptsMade: z.unknown().optional(),
-  arrivalTimestamp: z.unknown().optional(),
-  attemptEndingTimestamp: z.unknown().optional(),
-  errorCode: z.unknown().optional(),
-  errorMessage: z.unknown().optional(),
-  ErrorCode: z.unknown().optional(),
-  ErrorMessage: z.unknown().optional(),
-  lastErrorCode: z.unknown().optional(),
-  lastErrorMessage: z.unknown().optional(),
-  lambdaArn: z.unknown().optional(),
+  attemptsMade: z.optional(z.unknown()),
+  arrivalTimestamp: z.optional(z.unknown()),
+  attemptEndingTimestamp: z.optional(z.unknown()),
+  errorCode: z.optional(z.unknown()),
+  errorMessage: z.optional(z.unknown()),
+  ErrorCode: z.optional(z.unknown()),
+  ErrorMessage: z.optional(z.unknown()),
+  lastErrorCode: z.optional(z.unknown()),
+  lastErrorMessage: z.optional(z.unknown()),
+  lambdaArn: z.optional(z.unknown()),
 });
 
 export type FirehoseErrorRecord = z.infer<typeof FirehoseErrorRecordSchema>;

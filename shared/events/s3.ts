@@ -2,18 +2,53 @@
 // codec S3 uses in notifications, and a flat view of what changed. S3 form-encodes object keys in events
 // (space → `+`, everything outside [A-Za-z0-9-_.*/] percent-encoded as UTF-8), so a handler must decode
 // before it calls GetObject; `decodeS3Key` is the one place that does.
-import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 
-// Powertools accepts only IPv4 or `s3.amazonaws.com`; S3 also reports IPv6 clients (dual-stack endpoints).
-const SourceIp = z.union([z.ipv4(), z.ipv6(), z.string().regex(/^[a-z0-9.-]+\.amazonaws\.com$/)]);
+// The record schema is Powertools' S3RecordSchema (@aws-lambda-powertools/parser 2.35.0,
+// schemas/s3.js) copied field for field rather than imported: that module imports zod as `{ z }`, which
+// esbuild cannot tree-shake, and so put all of zod (460 KiB, 261 KiB of it locales) in every handler
+// bundle that validated S3 events (test/bench/cold-start.bench.ts). test/shared/events.test.ts checks the
+// copy against Powertools' own schema on AWS's sample events. One deliberate difference, as before:
+// Powertools accepts only IPv4 or `s3.amazonaws.com` as sourceIPAddress; S3 also reports IPv6 clients
+// (dual-stack endpoints).
+const SourceIp = z.union([z.ipv4(), z.ipv6(), z.string().check(z.regex(/^[a-z0-9.-]+\.amazonaws\.com$/))]);
 
-export const S3EventRecordSchema = S3Schema.shape.Records.element.extend({
+const S3Identity = z.object({ principalId: z.string() });
+
+export const S3EventRecordSchema = z.object({
+  eventVersion: z.string(),
+  eventSource: z.literal('aws:s3'),
+  awsRegion: z.string(),
+  eventTime: z.iso.datetime(),
+  eventName: z.string(),
+  userIdentity: S3Identity,
   requestParameters: z.object({ sourceIPAddress: SourceIp }),
+  responseElements: z.object({ 'x-amz-request-id': z.string(), 'x-amz-id-2': z.string() }),
+  s3: z.object({
+    s3SchemaVersion: z.string(),
+    configurationId: z.string(),
+    object: z.object({
+      key: z.string(),
+      size: z.optional(z.number()),
+      urlDecodedKey: z.optional(z.string()),
+      eTag: z.optional(z.string()),
+      sequencer: z.optional(z.string()), // only in PUT and DELETE events
+      versionId: z.optional(z.string()),
+    }),
+    bucket: z.object({ name: z.string(), ownerIdentity: S3Identity, arn: z.string() }),
+  }),
+  glacierEventData: z.optional(
+    z.object({
+      restoreEventData: z.object({
+        lifecycleRestorationExpiryTime: z.string(),
+        lifecycleRestoreStorageClass: z.string(),
+      }),
+    }),
+  ),
 });
 
 export const S3EventSchema = z.object({
-  Records: z.array(S3EventRecordSchema).min(1, 'an S3 event carries at least one record'),
+  Records: z.array(S3EventRecordSchema).check(z.minLength(1, 'an S3 event carries at least one record')),
 });
 
 export type S3Event = z.infer<typeof S3EventSchema>;

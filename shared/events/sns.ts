@@ -6,14 +6,14 @@
 // the `…URL` spelling used by SNS's HTTP/SQS deliveries, `MessageAttributes: null` and no `Subject`
 // (test/fixtures/events/SOURCES.md lists them). The message body is a string; pipelines parse it with a
 // second schema (e.g. the CloudWatch alarm message in alarm.ts).
-import { z } from 'zod';
+import * as z from '../zod.ts';
 
 export const SnsNotificationSchema = z.looseObject({
-  MessageId: z.string().min(1, 'must not be empty'),
+  MessageId: z.string().check(z.minLength(1, 'must not be empty')),
   Message: z.string(),
   TopicArn: z.string(),
   Timestamp: z.string(),
-  Subject: z.string().nullish(),
+  Subject: z.nullish(z.string()),
   // Kept as sent and never read: Type, SignatureVersion, Signature, SigningCertUrl / SigningCertURL,
   // UnsubscribeUrl / UnsubscribeURL, MessageAttributes (an object, `{}` or null).
 });
@@ -24,7 +24,7 @@ export const SnsRecordSchema = z.looseObject({
 });
 
 export const SnsEventSchema = z.object({
-  Records: z.array(SnsRecordSchema).min(1, 'an SNS event carries at least one record'),
+  Records: z.array(SnsRecordSchema).check(z.minLength(1, 'an SNS event carries at least one record')),
 });
 
 export type SnsEvent = z.infer<typeof SnsEventSchema>;

@@ -139,7 +139,7 @@ function runChild<T>(mode: string, prefix: string[] = []): T {
     cwd: ROOT,
     env: { ...process.env, IMAGE_BENCH_CHILD: mode },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 600_000, // a loaded shared machine can take minutes on one pinned CPU
   });
   const line = res.stdout?.trim().split('\n').pop() ?? '';
   if (res.status !== 0 || !line.startsWith('{'))
@@ -178,8 +178,11 @@ const bench: Benchmark = async () => {
   const geoRatio = (rows: PhotoResult[], pick: (r: PhotoResult) => [number, number]) =>
     Math.exp(mean(rows, (r) => Math.log(pick(r)[1] / pick(r)[0])));
 
-  const target = { ratio: 1.8, description: 'faster per image' };
-  const context = 'context row; the 1.8× target is judged on the one-CPU row';
+  const target = {
+    ratio: 2,
+    description: 'faster per image, and geometric mean of per-photo ratios ≥ 1.8× (notes)',
+  };
+  const context = 'context row; the targets are judged on the one-CPU row';
   const cores = (await import('node:os')).availableParallelism();
   const rows: BenchResult[] = [];
   if (oneCpu) {
@@ -187,6 +190,7 @@ const bench: Benchmark = async () => {
     const seq = mean(oneCpu, (r) => r.s.wall);
     const all = mean(oneCpu, (r) => r.c.wall);
     const pick = (r: PhotoResult): [number, number] => [r.p.wall, seq <= all ? r.s.wall : r.c.wall];
+    const pickCpu = (r: PhotoResult): [number, number] => [r.p.cpu, r.bcpu];
     rows.push({
       name: `image-resize: ms per image, one CPU (${files.length} photos)`,
       unit: 'ms/image',
@@ -199,7 +203,8 @@ const bench: Benchmark = async () => {
         `THE TARGET ROW. Wall ms per image, mean over the photos of each photo's median of ${ROUNDS} ` +
         `alternating rounds, in a child pinned to one CPU (taskset; Lambda at 2 GB ≈ 1.2 vCPU). Baseline ` +
         `sequential ${seq.toFixed(0)}, Promise.all ${all.toFixed(0)} ms. Geometric mean of per-photo ratios ` +
-        `${geoRatio(oneCpu, pick).toFixed(2)}×. project/baseline ms: ${detail(oneCpu, pick)}`,
+        `${geoRatio(oneCpu, pick).toFixed(2)}× (of per-photo CPU-time ratios, which other processes' load ` +
+        `disturbs less: ${geoRatio(oneCpu, pickCpu).toFixed(2)}×). project/baseline ms: ${detail(oneCpu, pick)}`,
     });
   }
   rows.push(

@@ -1,9 +1,15 @@
 // Rendering with real images: the photos in test/fixtures/photos and generated images that each carry one difficulty.
 // Assertions read the output back with sharp: sizes, formats, pixels, frames and metadata.
+import { readdirSync } from 'node:fs';
 import sharp, { type Sharp } from 'sharp';
+import { ssim } from 'ssim.js';
 import { describe, expect, it } from 'vitest';
 import { inspectImage, RejectedImageError, sniffFormat } from '../../pipelines/image-resize/inspect.ts';
-import { type RenderedVariant, renderVariants } from '../../pipelines/image-resize/render.ts';
+import {
+  DEFAULT_WEBP_EFFORT,
+  type RenderedVariant,
+  renderVariants,
+} from '../../pipelines/image-resize/render.ts';
 import { DEFAULT_VARIANTS, type VariantSpec } from '../../pipelines/image-resize/variants.ts';
 import {
   alphaPng,
@@ -13,6 +19,7 @@ import {
   FRAME_COLOURS,
   meanColour,
   orientedJpeg,
+  PHOTOS_DIR,
   photo,
   pixel,
   png16,
@@ -68,6 +75,42 @@ describe('real photos', () => {
     const direct = await sharp(input).resize(1600).jpeg().toBuffer();
     close(await meanColour(get(outputs, 'large').body), await meanColour(direct), 2);
     close(await meanColour(get(outputs, 'medium').body), await meanColour(direct), 2);
+  });
+});
+
+/** RGBA pixels as ssim.js reads them. */
+async function rgba(input: Buffer) {
+  const { data, info } = await sharp(input).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return {
+    data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
+  };
+}
+
+describe('WebP effort at constant quality', () => {
+  // render.ts encodes WebP at DEFAULT_WEBP_EFFORT instead of sharp's 4 because its output measured as good:
+  // SSIM (ssim.js, Wang et al. 2004) against a lossless resize of the photo within 0.002 of effort 4's.
+  const photos = readdirSync(PHOTOS_DIR).filter((f) => !f.endsWith('.md'));
+  it.each(photos)('%s: the medium variant is as close to the photo as at effort 4', async (file) => {
+    const input = photo(file);
+    const medium = DEFAULT_VARIANTS.find((v) => v.format === 'webp')!;
+    expect(medium.effort).toBeUndefined();
+    expect(DEFAULT_WEBP_EFFORT).toBeLessThan(4);
+    const asShipped = get((await render(input, [medium])).outputs, medium.name);
+    const atFour = get((await render(input, [{ ...medium, effort: 4 }])).outputs, medium.name);
+    const reference = await sharp(input, { pages: 1 })
+      .rotate()
+      .resize(asShipped.width, asShipped.height, { fit: 'fill' })
+      .toColourspace('srgb')
+      .png()
+      .toBuffer();
+    const ref = await rgba(reference);
+    const shipped = ssim(ref, await rgba(asShipped.body)).mssim;
+    const four = ssim(ref, await rgba(atFour.body)).mssim;
+    expect(shipped, `SSIM ${shipped} at effort ${DEFAULT_WEBP_EFFORT}, ${four} at 4`).toBeGreaterThanOrEqual(
+      four - 0.002,
+    );
   });
 });
 

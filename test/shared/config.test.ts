@@ -1,13 +1,22 @@
 // Cold-start configuration: every missing or bad setting is reported at once, by name, with the problem.
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { ConfigError, envInt, envJson, envList, loadConfig } from '../../shared/config.ts';
+import {
+  ConfigError,
+  envInt,
+  intSetting,
+  jsonSetting,
+  listSetting,
+  loadConfig,
+} from '../../shared/config.ts';
+import * as z from '../../shared/zod.ts';
 
 const schema = z.object({
-  BUCKET: z.string().min(1, 'must not be empty'),
-  MAX_PIXELS: envInt({ min: 1, max: 1_000_000_000 }).default(100_000_000),
-  VARIANTS: envJson(z.array(z.object({ name: z.string(), width: z.number().positive() }))).optional(),
-  DROP_TYPES: envList().default(['heartbeat']),
+  BUCKET: z.string().check(z.minLength(1, 'must not be empty')),
+  MAX_PIXELS: z._default(intSetting({ min: 1, max: 1_000_000_000 }), 100_000_000),
+  VARIANTS: z.optional(
+    jsonSetting(z.array(z.object({ name: z.string(), width: z.number().check(z.positive()) }))),
+  ),
+  DROP_TYPES: z._default(listSetting(), ['heartbeat']),
 });
 
 describe('loadConfig', () => {
@@ -47,5 +56,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig(schema, { BUCKET: 'b', VARIANTS: '[{"name":"x","width":-1}]' })).toThrow(
       /VARIANTS\.0\.width/,
     );
+  });
+
+  it('envInt (classic zod, for the local cloud) accepts and refuses exactly what intSetting does', () => {
+    for (const value of ['lots', '', '0', '1.5', '-3', '5000', '1000000001', ' 42 ']) {
+      const mini = z.safeParse(intSetting({ min: 1, max: 1_000_000_000 }), value);
+      const classic = envInt({ min: 1, max: 1_000_000_000 }).safeParse(value);
+      const outcome = (r: typeof mini | typeof classic) =>
+        r.success ? r.data : r.error.issues.map((i) => i.message);
+      expect(outcome(mini), value).toEqual(outcome(classic));
+    }
   });
 });

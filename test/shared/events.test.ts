@@ -1,8 +1,10 @@
 // The typed event library against real AWS sample events: every fixture parses, a corrupted copy fails
 // with an error naming the field, keys round-trip through S3's encoding, builders make valid events.
 import { readdirSync, readFileSync } from 'node:fs';
+import { KinesisFirehoseSchema } from '@aws-lambda-powertools/parser/schemas/kinesis-firehose';
+import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import { formatAlarm } from '../../pipelines/alarm-to-slack/format.ts';
 import { render } from '../../pipelines/alarm-to-slack/notifier.ts';
 import {
@@ -42,7 +44,7 @@ const dir = new URL('../fixtures/events/', import.meta.url);
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(name, dir), 'utf8'));
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
-function schemaFor(name: string): { schema: z.ZodType; label: string } {
+function schemaFor(name: string): { schema: $ZodType; label: string } {
   if (name.startsWith('s3-')) return { schema: S3EventSchema, label: 'S3 event' };
   if (name.startsWith('sns-')) return { schema: SnsEventSchema, label: 'SNS event' };
   if (name.startsWith('firehose-')) return { schema: FirehoseTransformEventSchema, label: 'Firehose event' };
@@ -528,4 +530,72 @@ describe('Firehose record data: checked per record, not per batch', () => {
       expect(decodeFirehoseData(bad), JSON.stringify(bad)).toBeUndefined();
     }
   });
+});
+
+/** Every path to a leaf (or an empty array/object) in a JSON value. */
+function leafPaths(value: unknown, prefix: string[] = []): string[][] {
+  if (typeof value !== 'object' || value === null) return [prefix];
+  const entries = Object.entries(value);
+  if (!entries.length) return [prefix];
+  return [prefix, ...entries.flatMap(([k, v]) => leafPaths(v, [...prefix, k]))].filter((p) => p.length);
+}
+
+// shared/events copies Powertools' S3 and Firehose record schemas (so that handler bundles can tree-shake
+// zod); these hold the copies to the originals: on every fixture, with every field removed, and with every
+// field given a value of another type, both accept or both refuse. The widenings the module comments name
+// (IPv6 / regional host names as sourceIPAddress; Firehose `data` kept as text, kinesisRecordMetadata in
+// AWS's documented string forms) are left out of the comparison.
+describe('copies of Powertools schemas', () => {
+  const cases = [
+    {
+      prefix: 's3-',
+      ours: S3EventSchema,
+      theirs: S3Schema,
+      widened: ['sourceIPAddress'],
+      // Powertools refuses IPv6 and regional host names there: compare with an IPv4 client.
+      prepare: (e: unknown) => {
+        const copy = structuredClone(e) as { Records: Array<{ requestParameters: object }> };
+        for (const r of copy.Records) r.requestParameters = { sourceIPAddress: '203.0.113.7' };
+        return copy;
+      },
+    },
+    {
+      prefix: 'firehose-',
+      ours: FirehoseTransformEventSchema,
+      theirs: KinesisFirehoseSchema,
+      widened: ['data', 'kinesisRecordMetadata'],
+      // Powertools refuses AWS's own metadata sample (strings where it wants numbers): compare without it.
+      prepare: (e: unknown) => {
+        const copy = structuredClone(e) as { records: Array<Record<string, unknown>> };
+        for (const r of copy.records) r.kinesisRecordMetadata = null;
+        return copy;
+      },
+    },
+  ];
+  for (const { prefix, ours, theirs, widened, prepare } of cases) {
+    it(`${prefix}* fixtures: accepted and refused exactly as Powertools does`, () => {
+      let compared = 0;
+      for (const name of fixtures.filter((f) => f.startsWith(prefix))) {
+        const event = prepare(fixture(name));
+        expect(theirs.safeParse(event).success, name).toBe(true);
+        const variants: unknown[] = [event];
+        for (const path of leafPaths(event)) {
+          if (path.some((k) => widened.includes(k))) continue;
+          variants.push(mutate(event, path, (parent, key) => delete parent[key]));
+          variants.push(
+            mutate(event, path, (parent, key) => {
+              parent[key] = typeof parent[key] === 'string' ? 42 : 'a string';
+            }),
+          );
+        }
+        for (const v of variants) {
+          expect(ours.safeParse(v).success, `${name}: ${JSON.stringify(v)}`).toBe(
+            theirs.safeParse(v).success,
+          );
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(40);
+    });
+  }
 });

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { $ZodObject } from 'zod/v4/core';
 import { allFunctions, pipelines, underConstruction } from '../../pipelines/index.ts';
 import { validateDefinitions } from '../../pipelines/validate.ts';
 
@@ -61,7 +61,7 @@ describe('pipeline definitions', () => {
     for (const p of pipelines) {
       const config = (await import(join(root, 'pipelines', p.name, 'config.ts'))) as Record<string, unknown>;
       const read = new Set(
-        Object.values(config).flatMap((v) => (v instanceof z.ZodObject ? Object.keys(v.shape) : [])),
+        Object.values(config).flatMap((v) => (v instanceof $ZodObject ? Object.keys(v._zod.def.shape) : [])),
       );
       expect(read.size, `pipelines/${p.name}/config.ts exports no settings schema`).toBeGreaterThan(0);
       for (const fn of p.functions)

@@ -36,6 +36,8 @@ export function spawnCloud(opts: {
   env?: Record<string, string>;
   /** Run `npm start` (in its own process group, as a terminal would) instead of node directly. */
   npm?: boolean;
+  /** Run this file with `node --import tsx` instead of infra/local/main.ts (the start-up benchmark's floor). */
+  entry?: string;
 }): Promise<ChildCloud> {
   return (async () => {
     const port = opts.port ?? (await freePort());
@@ -53,7 +55,7 @@ export function spawnCloud(opts: {
           stdio: ['ignore', 'pipe', 'pipe'],
           detached: true,
         })
-      : spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+      : spawn(process.execPath, ['--import', 'tsx', opts.entry ?? 'infra/local/main.ts'], {
           cwd: repoRoot,
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
