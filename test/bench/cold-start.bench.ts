@@ -87,6 +87,10 @@ function benchEnvironment(spec: FunctionSpec): Record<string, string> {
     if (typeof v === 'string') return v;
     if (v.kind === 'secret') return `arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-${v.name}`;
     if (v.kind === 'cdn') return 'E2BENCH00000000';
+    // No cache (as `-c cache=false` deploys): a URL would make the module connect, and the import measured
+    // here would wait on a server that does not exist. The cache client's code is bundled either way.
+    if (v.kind === 'cache') return '';
+    if (v.kind === 'api') return 'https://bench.execute-api.us-east-1.amazonaws.com';
     return `bench-${v.name}`;
   };
   return Object.fromEntries(Object.entries(spec.environment).map(([k, v]) => [k, resolveValue(v)]));
