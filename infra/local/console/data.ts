@@ -86,6 +86,9 @@ class Lru<V> {
     }
     return v;
   }
+  delete(k: string): void {
+    this.map.delete(k);
+  }
   set(k: string, v: V): void {
     this.map.delete(k);
     this.map.set(k, v);
@@ -122,6 +125,7 @@ function measure(s3: S3Client, bucket: string, key: string, eTag: string): Promi
         return read().catch(() => ({}));
       }
     })();
+    p.catch(() => sizes.delete(id));
     sizes.set(id, p);
   }
   return p;
@@ -146,10 +150,34 @@ export function preview(
         .jpeg({ quality: 70 })
         .toBuffer();
     })();
-    p.catch(() => previews.set(id, Promise.reject(new Error('not an image'))));
+    p.catch(() => previews.delete(id)); // not an image (or gone): asked again, tried again
     previews.set(id, p);
   }
   return p;
+}
+
+export class NotAnImage extends Error {}
+
+/** An object's bytes and type, or (with `width`) a JPEG preview at most that wide. */
+export async function objectForPage(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  width: number,
+): Promise<{ contentType: string; body: Buffer }> {
+  if (width > 0) {
+    const h = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    try {
+      return { contentType: 'image/jpeg', body: await preview(s3, bucket, key, h.ETag ?? '', width) };
+    } catch (err) {
+      throw new NotAnImage(`s3://${bucket}/${key} is not an image sharp can read: ${(err as Error).message}`);
+    }
+  }
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return {
+    contentType: out.ContentType ?? 'application/octet-stream',
+    body: Buffer.from(await out.Body!.transformToByteArray()),
+  };
 }
 
 export interface ObjectSummary extends ImageInfo {

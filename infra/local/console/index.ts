@@ -290,38 +290,20 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
             error: 'bucket must be a bucket the definitions declare, key non-empty',
           });
         try {
-          const { GetObjectCommand } = await import('@aws-sdk/client-s3');
-          const out = await c().s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-          if (width > 0) {
-            const jpeg = await data.preview(
-              c().s3,
-              bucket,
-              key,
-              out.ETag ?? '',
-              Math.min(Math.round(width), 800),
-            );
-            out.Body?.transformToByteArray().catch(() => {});
-            res.writeHead(200, {
-              'content-type': 'image/jpeg',
-              'content-length': jpeg.length,
-              'cache-control': 'no-cache',
-            });
-            return res.end(jpeg);
-          }
-          const bytes = Buffer.from(await out.Body!.transformToByteArray());
+          const out = await data.objectForPage(c().s3, bucket, key, Math.min(Math.round(width) || 0, 800));
           res.writeHead(200, {
-            'content-type': out.ContentType ?? 'application/octet-stream',
-            'content-length': bytes.length,
+            'content-type': out.contentType,
+            'content-length': out.body.length,
             'cache-control': 'no-cache',
             'x-content-type-options': 'nosniff',
+            // Whatever an upload holds (HTML, SVG with scripts), it runs in no origin of ours.
             'content-security-policy': "default-src 'none'; sandbox",
+            ...(out.contentType.startsWith('image/') ? {} : { 'content-disposition': 'attachment' }),
           });
-          res.end(bytes);
+          res.end(out.body);
         } catch (err) {
-          const status =
-            (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
-              ? 404
-              : 500;
+          const code = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          const status = err instanceof data.NotAnImage ? 415 : code === 404 ? 404 : 500;
           sendLocalJson(res, status, { error: String((err as Error).message) });
         }
       },

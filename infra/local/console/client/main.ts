@@ -98,7 +98,7 @@ function OverviewView() {
   useActivity((item) => setRecent((r) => [item, ...r.filter((x) => x.seq !== item.seq)].slice(0, 50)));
   if (error) return html`<p class="error">${error}</p>`;
   if (!data) return html`<p>Loading…</p>`;
-  return html`<section data-testid="overview">
+  return html`<section data-testid="overview" class="overview"><div>
     ${data.pipelines.map(
       (p) => html`<div class="card pipeline" data-testid=${`pipeline-${p.name}`}>
         <h2>${p.title} <small>${p.name}</small></h2>
@@ -113,16 +113,16 @@ function OverviewView() {
               <td class="n" data-testid="invocations">${f.invocations}</td>
               <td class=${`n ${f.errors ? 'bad' : ''}`}>${f.errors}</td>
               <td class="n" title="invocations that waited for a free worker">${f.throttles}</td>
-              <td class="n">${f.meanMs === undefined ? '—' : `${f.meanMs} ms`}</td>
+              <td class="n">${f.meanMs === undefined ? '—' : f.meanMs >= 1000 ? `${(f.meanMs / 1000).toFixed(2)} s` : `${f.meanMs} ms`}</td>
               <td class=${`n ${f.deadLetters ? 'bad' : ''}`}>${f.deadLetters ? html`<a href="#/dlq">${f.deadLetters}</a>` : 0}</td>
               <td class="n">${f.workers}</td>
             </tr>`,
           )}</tbody>
         </table>
       </div>`,
-    )}
-    <div class="card">
-      <h2>Recent activity</h2>
+    )}</div>
+    <div class="card side">
+      <h2>Recent activity <small>live</small></h2>
       <ul class="activity" data-testid="activity">
         ${recent.length === 0 ? html`<li class="muted">Nothing yet: try the start screen's commands or <code>npm run demo</code>.</li>` : null}
         ${recent.map((i) => html`<li class=${i.ok ? '' : 'bad'}><time>${new Date(i.time).toLocaleTimeString()}</time> <span class="chip">${i.pipeline ?? '—'}</span> ${i.text}</li>`)}
@@ -190,7 +190,7 @@ function ImagesView({ pipeline }: { pipeline: string }) {
     ${data.cards.map(
       (c) => html`<div class="card upload" data-testid="upload" data-key=${c.upload.key}>
         <div class="original">
-          <img src=${objectUrl(data.source, c.upload.key, 240)} alt=${c.upload.key} loading="lazy" />
+          ${c.upload.width ? html`<img src=${objectUrl(data.source, c.upload.key, 240)} alt=${c.upload.key} loading="lazy" />` : html`<div class="pending">not an image</div>`}
           <div><b title=${c.upload.key}>${c.upload.key}</b></div>
           <div class="muted small">${dims(c.upload)} · ${bytes(c.upload.bytes)}</div>
           <button class="danger" data-testid="delete-upload" disabled=${busy === c.upload.key} onClick=${() => remove(c.upload.key)}>${busy === c.upload.key ? 'Deleting…' : 'Delete upload'}</button>

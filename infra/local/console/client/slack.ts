@@ -8,44 +8,73 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { html } from './lib.ts';
 
+/**
+ * Emoji codes: the state circles are drawn in CSS (their colour is the message, and a machine without an
+ * emoji font, headless Chromium on a server among them, would show empty boxes); a few others as text.
+ */
+const CIRCLES: Record<string, string> = {
+  red_circle: '#dd2e44',
+  large_green_circle: '#78b159',
+  white_circle: '#e6e7e8',
+  large_blue_circle: '#55acee',
+  large_yellow_circle: '#fdcb58',
+  large_orange_circle: '#f4900c',
+};
 const EMOJI: Record<string, string> = {
-  red_circle: '🔴',
-  large_green_circle: '🟢',
-  white_circle: '⚪',
-  envelope: '✉️',
+  envelope: '✉',
   alarm: '⏰',
-  warning: '⚠️',
-  white_check_mark: '✅',
-  x: '❌',
-  rotating_light: '🚨',
-  information_source: 'ℹ️',
+  warning: '⚠',
+  white_check_mark: '✔',
+  x: '✖',
+  information_source: 'ℹ',
 };
 
 const unescapeMrkdwn = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const emoji = (s: string) => s.replace(/:([a-z0-9_+-]+):/g, (m, name: string) => EMOJI[name] ?? m);
+
+function emojiNode(name: string) {
+  const circle = CIRCLES[name];
+  if (circle)
+    return html`<span class="s-emoji" data-emoji=${name} title=${`:${name}:`} style=${`background: ${circle}`}></span>`;
+  return html`<span data-emoji=${name} title=${`:${name}:`}>${EMOJI[name] ?? `:${name}:`}</span>`;
+}
+
+/** Plain text with its emoji codes as nodes. */
+function emoji(text: string): ComponentChildren[] {
+  const out: ComponentChildren[] = [];
+  let last = 0;
+  for (const m of text.matchAll(/:([a-z0-9_+-]+):/g)) {
+    if (m.index > last) out.push(text.slice(last, m.index));
+    out.push(emojiNode(m[1]!));
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}
 
 /** Links only to http(s) (a payload's `javascript:` link is shown as text). */
 const safeHref = (url: string) => (/^https?:\/\//i.test(url) ? url : undefined);
 
-/** mrkdwn → nodes. */
+/** mrkdwn → nodes (bold, italic and strike only at word boundaries, as Slack reads them). */
 export function mrkdwn(text: string): ComponentChildren[] {
   const out: ComponentChildren[] = [];
-  const re = /```([\s\S]+?)```|`([^`]+)`|<([^|>]+)(?:\|([^>]+))?>|\*([^*\n]+)\*|_([^_\n]+)_|~([^~\n]+)~/g;
+  const re =
+    /```([\s\S]+?)```|`([^`]+)`|<([^|>]+)(?:\|([^>]+))?>|:([a-z0-9_+-]+):|(?<![\w*])\*([^*\n]+)\*(?![\w*])|(?<![\w_])_([^_\n]+)_(?![\w_])|(?<![\w~])~([^~\n]+)~(?![\w~])/g;
   let last = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m.index > last) out.push(emoji(unescapeMrkdwn(text.slice(last, m.index))));
+    if (m.index > last) out.push(unescapeMrkdwn(text.slice(last, m.index)));
     if (m[1] !== undefined) out.push(html`<pre class="s-pre">${unescapeMrkdwn(m[1])}</pre>`);
     else if (m[2] !== undefined) out.push(html`<code class="s-code">${unescapeMrkdwn(m[2])}</code>`);
     else if (m[3] !== undefined) {
       const href = safeHref(m[3]);
       const label = emoji(unescapeMrkdwn(m[4] ?? m[3]));
       out.push(href ? html`<a href=${href} target="_blank" rel="noreferrer noopener">${label}</a>` : label);
-    } else if (m[5] !== undefined) out.push(html`<b>${mrkdwn(m[5])}</b>`);
-    else if (m[6] !== undefined) out.push(html`<i>${mrkdwn(m[6])}</i>`);
-    else if (m[7] !== undefined) out.push(html`<s>${mrkdwn(m[7])}</s>`);
+    } else if (m[5] !== undefined) out.push(emojiNode(m[5]));
+    else if (m[6] !== undefined) out.push(html`<b>${mrkdwn(m[6])}</b>`);
+    else if (m[7] !== undefined) out.push(html`<i>${mrkdwn(m[7])}</i>`);
+    else if (m[8] !== undefined) out.push(html`<s>${mrkdwn(m[8])}</s>`);
     last = re.lastIndex;
   }
-  if (last < text.length) out.push(emoji(unescapeMrkdwn(text.slice(last))));
+  if (last < text.length) out.push(unescapeMrkdwn(text.slice(last)));
   return out;
 }
 

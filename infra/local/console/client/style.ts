@@ -54,4 +54,9 @@ code, .record { font-family: ui-monospace, Menlo, monospace; font-size: 12px; wo
 .s-code { background: #f8f8f8; border: 1px solid #ddd; border-radius: 3px; padding: 0 3px; color: #e01e5a; }
 .s-pre { background: #f8f8f8; border: 1px solid #ddd; border-radius: 4px; padding: 8px; white-space: pre-wrap; font-size: 12px; }
 .s-message a { color: #1264a3; }
+.s-emoji { display: inline-block; width: .95em; height: .95em; border-radius: 50%; vertical-align: -0.1em; margin: 0 .1em; }
+.overview { display: grid; grid-template-columns: minmax(0, 1fr) 380px; gap: 16px; align-items: start; }
+.overview .side { position: sticky; top: 64px; }
+.overview .activity { max-height: calc(100vh - 140px); }
+td.n { white-space: nowrap; }
 `;
