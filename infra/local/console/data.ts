@@ -15,7 +15,12 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_VARIANTS, rejectionKey, variantKey } from '../../../pipelines/image-resize/variants.ts';
+import {
+  CONTENT_TYPES,
+  DEFAULT_VARIANTS,
+  rejectionKey,
+  variantKey,
+} from '../../../pipelines/image-resize/variants.ts';
 import {
   deployedTransformOptions,
   judgeErrorLine,
@@ -217,6 +222,64 @@ async function head(
   }
 }
 
+/**
+ * The variants of a page of uploads, found with one listing per variant (from just before the first
+ * expected key to past the last; at most 3 pages of 1,000 keys each) instead of a HeadObject per variant:
+ * key → summary, or null when the listing proved it absent. Keys the listings did not reach are left out
+ * (the caller asks HeadObject for them).
+ */
+async function findVariants(
+  s3: S3Client,
+  bucket: string,
+  uploads: string[],
+): Promise<Map<string, Omit<ObjectSummary, 'width' | 'height' | 'format'> | null>> {
+  const found = new Map<string, Omit<ObjectSummary, 'width' | 'height' | 'format'> | null>();
+  if (uploads.length === 0) return found;
+  await Promise.all(
+    DEFAULT_VARIANTS.map(async (v) => {
+      const wanted = [...new Set(uploads.map((k) => variantKey(v, k)))].sort(byUtf8);
+      const first = wanted[0]!;
+      const last = wanted.at(-1)!;
+      let token: string | undefined;
+      let reached = '';
+      for (let page = 0; page < 3; page++) {
+        const out = await s3.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: `${v.name}/`,
+            // A prefix of the first key sorts before it, so the listing starts at most a few keys early.
+            StartAfter: token ? undefined : first.slice(0, -1),
+            ContinuationToken: token,
+            MaxKeys: 1000,
+          }),
+        );
+        for (const o of out.Contents ?? []) {
+          reached = o.Key!;
+          if (byUtf8(o.Key!, first) < 0 || byUtf8(o.Key!, last) > 0) continue;
+          found.set(o.Key!, {
+            key: o.Key!,
+            bytes: o.Size ?? 0,
+            eTag: o.ETag ?? '',
+            contentType: CONTENT_TYPES[v.format],
+            lastModified: o.LastModified?.toISOString(),
+          });
+        }
+        token = out.NextContinuationToken;
+        if (!token || byUtf8(reached, last) >= 0) {
+          token = undefined;
+          break;
+        }
+      }
+      // Listed past the last wanted key (or to the end): whatever was not seen does not exist.
+      if (!token) for (const k of wanted) if (!found.has(k)) found.set(k, null);
+    }),
+  );
+  return found;
+}
+
+/** S3 lists keys in UTF-8 byte order. */
+const byUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
 /** One page of uploads, each with its variants (or its rejection). */
 export async function imagesPage(
   c: Clients,
@@ -225,6 +288,11 @@ export async function imagesPage(
 ): Promise<{ cards: UploadCard[]; next?: string; display: string; source: string }> {
   const list = await c.s3.send(
     new ListObjectsV2Command({ Bucket: view.sourceBucket, MaxKeys: PAGE.uploads, ContinuationToken: cursor }),
+  );
+  const found = await findVariants(
+    c.s3,
+    view.displayBucket,
+    (list.Contents ?? []).map((o) => o.Key!),
   );
   const cards = await Promise.all(
     (list.Contents ?? []).map(async (o): Promise<UploadCard> => {
@@ -240,7 +308,13 @@ export async function imagesPage(
       const variants = await Promise.all(
         DEFAULT_VARIANTS.map(async (v) => {
           const vk = variantKey(v, key);
-          return { name: v.name, key: vk, object: await head(c.s3, view.displayBucket, vk, true) };
+          const listed = found.get(vk);
+          const object = listed
+            ? { ...listed, ...(await measure(c.s3, view.displayBucket, vk, listed.eTag)) }
+            : listed === null
+              ? undefined
+              : await head(c.s3, view.displayBucket, vk, true);
+          return { name: v.name, key: vk, object };
         }),
       );
       let rejected: UploadCard['rejected'];

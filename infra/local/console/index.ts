@@ -242,7 +242,7 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
       method: 'GET',
       path: '/_local/console/api/events',
       what: 'server-sent events: each activity item (invocation, S3 change, webhook post, dead letter, delivery) as it happens',
-      handle: (req, res) => {
+      handle: (_req, res) => {
         res.writeHead(200, {
           'content-type': 'text/event-stream',
           'cache-control': 'no-store',
@@ -253,7 +253,7 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
         streams.add(res);
         const off = activity.subscribe((item) => res.write(`data: ${JSON.stringify(safe(ctx, item))}\n\n`));
         const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-        req.on('close', () => {
+        res.on('close', () => {
           listeners--;
           streams.delete(res);
           off();

@@ -42,19 +42,34 @@ type Listener = (item: ActivityItem) => void;
 const listeners = new Set<Listener>();
 const connection = { live: false, onChange: new Set<(live: boolean) => void>() };
 
-/** The page's one EventSource (it reconnects by itself); each item goes to every listener. */
+/**
+ * The page's one EventSource (it reconnects by itself); each item goes to every listener. Closed when the
+ * page is left: a browser allows six connections to a host, and pages kept in its back-forward cache with
+ * their streams open would use them up.
+ */
 export function connectEvents(): void {
-  const source = new EventSource(`${API}/events`);
+  let source: EventSource | undefined;
   const set = (live: boolean) => {
     connection.live = live;
     for (const f of connection.onChange) f(live);
   };
-  source.onopen = () => set(true);
-  source.onerror = () => set(false);
-  source.onmessage = (e: MessageEvent<string>) => {
-    const item = JSON.parse(e.data) as ActivityItem;
-    for (const l of listeners) l(item);
+  const open = () => {
+    source = new EventSource(`${API}/events`);
+    source.onopen = () => set(true);
+    source.onerror = () => set(false);
+    source.onmessage = (e: MessageEvent<string>) => {
+      const item = JSON.parse(e.data) as ActivityItem;
+      for (const l of listeners) l(item);
+    };
   };
+  addEventListener('pagehide', () => {
+    source?.close();
+    set(false);
+  });
+  addEventListener('pageshow', (e) => {
+    if (e.persisted) open();
+  });
+  open();
 }
 
 export function useLive(): boolean {

@@ -182,7 +182,7 @@ function ImagesView({ pipeline }: { pipeline: string }) {
   };
   if (error) return html`<p class="error">${error}</p>`;
   if (!data) return html`<p>Loading…</p>`;
-  return html`<section data-testid="images">
+  return html`<section data-testid="images" data-loaded="yes">
     <p class="muted">Uploads in <code>s3://${data.source}</code>, variants in <code>s3://${data.display}</code>. Upload with
       <code>aws s3 cp photo.jpg s3://${data.source}/</code>.</p>
     ${data.cards.length === 0 ? html`<p class="card muted" data-testid="no-uploads">No uploads yet.</p>` : null}
@@ -351,7 +351,7 @@ function Failed({
     reload();
   };
   const records = data?.records ?? [];
-  return html`<div class="card" data-testid="failed">
+  return html`<div class="card" data-testid="failed" data-loaded=${data ? 'yes' : 'no'}>
     <h2>Failed records <small>${records.length} shown${data?.next ? ' (more in the next objects)' : ''}</small></h2>
     ${error ? html`<p class="error">${error}</p>` : null}
     <p><button data-testid="replay" disabled=${busy || records.length === 0} onClick=${replay}>${busy ? 'Replaying…' : 'Replay failed records'}</button>
@@ -409,7 +409,7 @@ function Lake({
   if (error) return html`<p class="error">${error}</p>`;
   if (!data) return html`<div class="card"><h2>Lake</h2><p>Loading…</p></div>`;
   const parts = data.prefix.split('/').filter(Boolean);
-  return html`<div class="card" data-testid="lake">
+  return html`<div class="card" data-testid="lake" data-loaded="yes">
     <h2>Lake <small>by partition</small></h2>
     <p class="crumbs">${parts.map(
       (seg, i) =>
@@ -473,7 +473,7 @@ function Items({
   const columns = [...new Set((data?.items ?? []).flatMap((i) => Object.keys(i)))].slice(0, 8);
   const field = (name: 'pk' | 'from' | 'to', label: string, placeholder: string) =>
     html`<label>${label} <input data-testid=${`q-${name}`} value=${form[name]} placeholder=${placeholder} onInput=${(e: Event) => setForm({ ...form, [name]: (e.target as HTMLInputElement).value })} /></label>`;
-  return html`<div class="card" data-testid="items">
+  return html`<div class="card" data-testid="items" data-loaded=${data ? 'yes' : 'no'}>
     <h2>Table <code>${table}</code></h2>
     <form class="query" onSubmit=${(e: Event) => {
       e.preventDefault();
