@@ -224,7 +224,7 @@ async function head(
 
 /**
  * The variants of a page of uploads, found with one listing per variant (from just before the first
- * expected key to past the last; at most 3 pages of 1,000 keys each) instead of a HeadObject per variant:
+ * expected key to past the last, at most 3 listing pages) instead of a HeadObject per variant:
  * key → summary, or null when the listing proved it absent. Keys the listings did not reach are left out
  * (the caller asks HeadObject for them).
  */
@@ -250,7 +250,8 @@ async function findVariants(
             // A prefix of the first key sorts before it, so the listing starts at most a few keys early.
             StartAfter: token ? undefined : first.slice(0, -1),
             ContinuationToken: token,
-            MaxKeys: 1000,
+            // Usually just the page's variants (keys sort like their uploads), plus a few others.
+            MaxKeys: wanted.length + 16,
           }),
         );
         for (const o of out.Contents ?? []) {
