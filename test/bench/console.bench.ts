@@ -197,9 +197,11 @@ const bench: Benchmark = async () => {
     const empty = await startTestCloud({ dataDir: emptyDir, keepData: true });
     clouds.push(empty);
     browser = await launch();
-    const pageFull = await browser.newPage();
-    const pageEmpty = await browser.newPage();
-    for (const p of [pageFull, pageEmpty]) await p.setViewport({ width: 1280, height: 900 });
+    // One tab for both clouds (a background tab is throttled by the browser, which would favour one side).
+    const tab = await browser.newPage();
+    await tab.setViewport({ width: 1280, height: 900 });
+    const pageFull = tab;
+    const pageEmpty = tab;
     const rows: BenchResult[] = [];
     for (const view of VIEWS) {
       // Warm-up (the first load also bundles the script and, for images, measures each object once).

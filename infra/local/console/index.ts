@@ -129,7 +129,9 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
     const deliveries = ctx.firehose.deliveries;
     const last = deliveries.at(-1);
     if (last !== seen.deliveries) {
-      const from = seen.deliveries ? deliveries.indexOf(seen.deliveries) + 1 : 0;
+      // The reports keep the last 100: if the one seen last fell out, only the newest is reported.
+      const at = seen.deliveries ? deliveries.indexOf(seen.deliveries) : -1;
+      const from = at >= 0 ? at + 1 : seen.deliveries ? deliveries.length - 1 : 0;
       for (const d of deliveries.slice(from)) {
         const stream = views.find((v) => v.kind === 'stream' && v.stream === d.stream);
         activity.push({
