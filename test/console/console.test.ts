@@ -118,6 +118,14 @@ describe.skipIf(!!missingBrowser)('local console in headless Chromium', { timeou
 
     await page.click(`${card} [data-testid="delete-upload"]`);
     await page.waitForFunction((sel) => !document.querySelector(sel), { timeout: 30_000 }, card);
+    // The deleted upload stays on the page until the function has removed its three variants.
+    await page.waitForSelector('[data-testid="deleted-upload"][data-key="trip/autumn.jpg"]');
+    await page.waitForSelector('[data-testid="deleted-upload"][data-key="trip/autumn.jpg"][data-left="0"]', {
+      timeout: 60_000,
+    });
+    expect(
+      await page.$$eval('[data-testid="deleted-upload"] [data-testid="variant-gone"]', (els) => els.length),
+    ).toBe(3);
     await cloud.settle();
     const left = await s3.send(new ListObjectsV2Command({ Bucket: 'display', Prefix: 'thumb/trip/autumn' }));
     expect(left.KeyCount).toBe(0);

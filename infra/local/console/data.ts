@@ -335,6 +335,16 @@ export async function imagesPage(
   return { cards, next: list.NextContinuationToken, display: view.displayBucket, source: view.sourceBucket };
 }
 
+/** The variants of one upload as they are now (after a delete: those not yet removed). */
+export async function variantsOf(c: Clients, view: ImagesView, key: string) {
+  return Promise.all(
+    DEFAULT_VARIANTS.map(async (v) => {
+      const vk = variantKey(v, key);
+      return { name: v.name, key: vk, object: await head(c.s3, view.displayBucket, vk, false) };
+    }),
+  );
+}
+
 export async function deleteUpload(c: Clients, view: ImagesView, key: string): Promise<void> {
   await c.s3.send(new DeleteObjectCommand({ Bucket: view.sourceBucket, Key: key }));
 }
@@ -384,14 +394,13 @@ export interface FailedRecord {
   reason?: string;
 }
 
-/** Records under the error prefix (not yet replayed), decoded, a page of objects at a time. */
-export async function failedPage(c: Clients, view: StreamView, cursor: string | undefined) {
+/** The first failed records under the error prefix (not yet replayed), decoded, with the transform's verdict. */
+export async function failedPage(c: Clients, view: StreamView) {
   const list = await c.s3.send(
     new ListObjectsV2Command({
       Bucket: view.bucket,
       Prefix: view.errorRoot,
       MaxKeys: PAGE.failedObjects * 4,
-      ContinuationToken: cursor,
     }),
   );
   const keys = (list.Contents ?? [])
@@ -400,7 +409,10 @@ export async function failedPage(c: Clients, view: StreamView, cursor: string | 
     .slice(0, PAGE.failedObjects);
   const transform = deployedTransformOptions();
   const records: FailedRecord[] = [];
+  let read = 0;
   for (const key of keys) {
+    if (records.length >= PAGE.failedRecords) break; // the page is full: later objects are not read
+    read++;
     const raw = await body(c.s3, view.bucket, key);
     const text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8');
     text.split('\n').forEach((line, i) => {
@@ -435,7 +447,8 @@ export async function failedPage(c: Clients, view: StreamView, cursor: string | 
       });
     });
   }
-  return { records, objects: keys.length, next: list.NextContinuationToken };
+  // Replay handles every object; the page shows the first records only.
+  return { records, objects: read, more: read < keys.length || list.NextContinuationToken !== undefined };
 }
 
 /**

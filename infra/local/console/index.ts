@@ -310,6 +310,12 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
         }
       },
     },
+    get(
+      '/_local/console/api/images/variants',
+      '?pipeline=&key=: the variants of one upload as they are now (to watch them go after a delete)',
+      (url) =>
+        data.variantsOf(c(), imagesView(url.searchParams.get('pipeline')), url.searchParams.get('key') ?? ''),
+    ),
     post(
       '/_local/console/api/images/delete',
       '{"pipeline","key"}: deletes an upload (its function then removes the variants)',
@@ -368,10 +374,10 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
     ),
     get(
       '/_local/console/api/stream/failed',
-      '?pipeline=&stream=&cursor=: failed records (error prefix, not yet replayed), decoded, with reason',
+      '?pipeline=&stream=: the first 100 failed records (error prefix, not yet replayed), decoded, with reason',
       (url) => {
         const v = streamView(url.searchParams.get('pipeline'), url.searchParams.get('stream'));
-        return data.failedPage(c(), v, url.searchParams.get('cursor') || undefined);
+        return data.failedPage(c(), v);
       },
     ),
     post(

@@ -171,10 +171,12 @@ function ImagesView({ pipeline }: { pipeline: string }) {
     (i) => i.pipeline === pipeline && (i.kind === 's3' || i.kind === 'invocation'),
   );
   const [busy, setBusy] = useState<string | undefined>();
+  const [deleted, setDeleted] = useState<string[]>([]);
   const remove = async (key: string) => {
     setBusy(key);
     try {
       await postJson('images/delete', { pipeline, key });
+      setDeleted((d) => [key, ...d.filter((k) => k !== key)]);
     } finally {
       setBusy(undefined);
       reload();
@@ -185,6 +187,7 @@ function ImagesView({ pipeline }: { pipeline: string }) {
   return html`<section data-testid="images" data-loaded="yes">
     <p class="muted">Uploads in <code>s3://${data.source}</code>, variants in <code>s3://${data.display}</code>. Upload with
       <code>aws s3 cp photo.jpg s3://${data.source}/</code>.</p>
+    ${deleted.map((key) => html`<${DeletedUpload} key=${key} pipeline=${pipeline} upload=${key} display=${data.display} />`)}
     ${data.cards.length === 0 ? html`<p class="card muted" data-testid="no-uploads">No uploads yet.</p>` : null}
     <div class="uploads">
     ${data.cards.map(
@@ -218,6 +221,28 @@ function ImagesView({ pipeline }: { pipeline: string }) {
     </div>
     <${Pager} cursors=${cursors} next=${data.next} go=${setCursors} />
   </section>`;
+}
+
+/** An upload deleted from this page: its variants, watched until the function has removed them all. */
+function DeletedUpload({ pipeline, upload, display }: { pipeline: string; upload: string; display: string }) {
+  const { data } = useLoad(
+    () => getJson<UploadCard['variants']>('images/variants', { pipeline, key: upload }),
+    [upload],
+    (i) => i.pipeline === pipeline && (i.kind === 's3' || i.kind === 'invocation'),
+  );
+  const left = (data ?? []).filter((v) => v.object);
+  return html`<div class="card upload gone" data-testid="deleted-upload" data-key=${upload} data-left=${data ? left.length : ''}>
+    <div class="original"><b>${upload}</b><div class="muted small">deleted</div></div>
+    <div class="variants">
+      ${(data ?? []).map(
+        (v) => html`<figure class="variant" data-testid=${v.object ? 'variant' : 'variant-gone'}>
+          ${v.object ? html`<img src=${objectUrl(display, v.key, 200)} alt=${v.key} />` : html`<div class="pending">removed</div>`}
+          <figcaption><b>${v.name}</b><br />${v.object ? 'still there' : 'gone'}</figcaption>
+        </figure>`,
+      )}
+      ${data && left.length === 0 ? html`<p class="good">The upload and all its variants are gone.</p>` : null}
+    </div>
+  </div>`;
 }
 
 function SlackView({ pipeline }: { pipeline: string }) {
@@ -311,7 +336,7 @@ function Failed({
 }) {
   const { data, error, reload } = useLoad(
     () =>
-      getJson<{ records: FailedRecord[]; objects: number; next?: string }>('stream/failed', {
+      getJson<{ records: FailedRecord[]; objects: number; more: boolean }>('stream/failed', {
         pipeline,
         stream,
       }),
@@ -352,7 +377,7 @@ function Failed({
   };
   const records = data?.records ?? [];
   return html`<div class="card" data-testid="failed" data-loaded=${data ? 'yes' : 'no'}>
-    <h2>Failed records <small>${records.length} shown${data?.next ? ' (more in the next objects)' : ''}</small></h2>
+    <h2>Failed records <small>${records.length} shown${data?.more ? ', more in later objects (a replay takes them all)' : ''}</small></h2>
     ${error ? html`<p class="error">${error}</p>` : null}
     <p><button data-testid="replay" disabled=${busy || records.length === 0} onClick=${replay}>${busy ? 'Replaying…' : 'Replay failed records'}</button>
       <span class="muted"> sends the records the transform now accepts back through <code>${stream}</code> (fix a record first with Edit).</span></p>

@@ -29,6 +29,7 @@ button.danger { color: #c7291d; border-color: #e8a39d; } button.link { border: 0
 .variants { display: flex; gap: 12px; align-items: flex-start; flex-wrap: wrap; }
 .variant { margin: 0; width: 200px; font-size: 12px; } .variant img { max-width: 200px; max-height: 200px; display: block; border-radius: 4px; background: #eee; }
 .pending { width: 200px; height: 120px; background: #f2f3f5; display: grid; place-items: center; color: #aab7b8; border-radius: 4px; }
+.upload.gone { opacity: .8; border-style: dashed; }
 .rejected { background: #fdecea; color: #8a1c12; padding: 10px; border-radius: 4px; }
 .pager { display: flex; gap: 8px; align-items: center; margin-top: 8px; }
 .raw { background: #f6f8fa; padding: 8px; overflow: auto; max-height: 360px; font-size: 12px; }
