@@ -163,17 +163,21 @@ export function preview(
 
 export class NotAnImage extends Error {}
 
-/** An object's bytes and type, or (with `width`) a JPEG preview at most that wide. */
+/**
+ * An object's bytes and type, or (with `width`) a JPEG preview at most that wide, with its ETag: a page
+ * that names the ETag in the URL may cache the answer for good (a changed object gets another URL).
+ */
 export async function objectForPage(
   s3: S3Client,
   bucket: string,
   key: string,
   width: number,
-): Promise<{ contentType: string; body: Buffer }> {
+): Promise<{ contentType: string; body: Buffer; eTag: string }> {
   if (width > 0) {
     const h = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const eTag = h.ETag ?? '';
     try {
-      return { contentType: 'image/jpeg', body: await preview(s3, bucket, key, h.ETag ?? '', width) };
+      return { contentType: 'image/jpeg', body: await preview(s3, bucket, key, eTag, width), eTag };
     } catch (err) {
       throw new NotAnImage(`s3://${bucket}/${key} is not an image sharp can read: ${(err as Error).message}`);
     }
@@ -182,6 +186,7 @@ export async function objectForPage(
   return {
     contentType: out.ContentType ?? 'application/octet-stream',
     body: Buffer.from(await out.Body!.transformToByteArray()),
+    eTag: out.ETag ?? '',
   };
 }
 

@@ -281,7 +281,7 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
     {
       method: 'GET',
       path: '/_local/console/api/object',
-      what: '?bucket=&key=[&width=]: an object of a declared bucket (with width: a JPEG preview at most that wide)',
+      what: '?bucket=&key=[&width=][&etag=]: an object of a declared bucket (with width: a JPEG preview at most that wide)',
       handle: async (req, res) => {
         const url = requestUrl(req);
         const bucket = url.searchParams.get('bucket') ?? '';
@@ -293,10 +293,13 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
           });
         try {
           const out = await data.objectForPage(c().s3, bucket, key, Math.min(Math.round(width) || 0, 800));
+          // Named by its ETag (the page passes it): the browser may keep it, so a page shown again asks nothing.
+          const named = url.searchParams.get('etag');
           res.writeHead(200, {
             'content-type': out.contentType,
             'content-length': out.body.length,
-            'cache-control': 'no-cache',
+            'cache-control':
+              named && named === out.eTag ? 'private, max-age=31536000, immutable' : 'no-cache',
             'x-content-type-options': 'nosniff',
             // Whatever an upload holds (HTML, SVG with scripts), it runs in no origin of ours.
             'content-security-policy': "default-src 'none'; sandbox",

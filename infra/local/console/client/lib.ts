@@ -138,5 +138,6 @@ export function ago(iso: string | undefined): string {
   return new Date(iso).toLocaleString();
 }
 
-export const objectUrl = (bucket: string, key: string, width?: number) =>
-  `${API}/object?${new URLSearchParams({ bucket, key, ...(width ? { width: String(width) } : {}) })}`;
+/** An object (or its preview); with its ETag, a URL the browser may cache for good. */
+export const objectUrl = (bucket: string, key: string, width?: number, etag?: string) =>
+  `${API}/object?${new URLSearchParams({ bucket, key, ...(width ? { width: String(width) } : {}), ...(etag ? { etag } : {}) })}`;

@@ -193,7 +193,7 @@ function ImagesView({ pipeline }: { pipeline: string }) {
     ${data.cards.map(
       (c) => html`<div class="card upload" data-testid="upload" data-key=${c.upload.key}>
         <div class="original">
-          ${c.upload.width ? html`<img src=${objectUrl(data.source, c.upload.key, 240)} alt=${c.upload.key} loading="lazy" />` : html`<div class="pending">not an image</div>`}
+          ${c.upload.width ? html`<img src=${objectUrl(data.source, c.upload.key, 240, c.upload.eTag)} alt=${c.upload.key} loading="lazy" />` : html`<div class="pending">not an image</div>`}
           <div><b title=${c.upload.key}>${c.upload.key}</b></div>
           <div class="muted small">${dims(c.upload)} · ${bytes(c.upload.bytes)}</div>
           <button class="danger" data-testid="delete-upload" disabled=${busy === c.upload.key} onClick=${() => remove(c.upload.key)}>${busy === c.upload.key ? 'Deleting…' : 'Delete upload'}</button>
@@ -208,7 +208,7 @@ function ImagesView({ pipeline }: { pipeline: string }) {
                   ) => html`<figure class="variant" data-testid=${v.object ? 'variant' : 'variant-pending'} data-variant=${v.name}>
                     ${
                       v.object
-                        ? html`<a href=${objectUrl(data.display, v.key)} target="_blank"><img src=${v.name === 'thumb' ? objectUrl(data.display, v.key) : objectUrl(data.display, v.key, 200)} alt=${v.key} loading="lazy" /></a>`
+                        ? html`<a href=${objectUrl(data.display, v.key)} target="_blank"><img src=${objectUrl(data.display, v.key, v.name === 'thumb' ? undefined : 200, v.object.eTag)} alt=${v.key} loading="lazy" /></a>`
                         : html`<div class="pending">…</div>`
                     }
                     <figcaption><b>${v.name}</b>${v.object ? html`<br />${dims(v.object)}<br />${bytes(v.object.bytes)}` : html`<br /><span class="muted">not yet</span>`}</figcaption>
