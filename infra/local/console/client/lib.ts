@@ -141,3 +141,14 @@ export function ago(iso: string | undefined): string {
 /** An object (or its preview); with its ETag, a URL the browser may cache for good. */
 export const objectUrl = (bucket: string, key: string, width?: number, etag?: string) =>
   `${API}/object?${new URLSearchParams({ bucket, key, ...(width ? { width: String(width) } : {}), ...(etag ? { etag } : {}) })}`;
+
+/**
+ * Marks the moment a view first shows its data (`performance.mark('console:<name>')`, once per page
+ * load): what `npm run bench -- console` reads as the view's render time.
+ */
+export function useRenderedMark(name: string, ready: boolean): void {
+  useEffect(() => {
+    if (ready && performance.getEntriesByName(`console:${name}`).length === 0)
+      performance.mark(`console:${name}`);
+  }, [name, ready]);
+}

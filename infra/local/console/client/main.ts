@@ -16,6 +16,7 @@ import {
   useActivity,
   useLive,
   useLoad,
+  useRenderedMark,
 } from './lib.ts';
 import { SlackMessage } from './slack.ts';
 import { STYLE } from './style.ts';
@@ -96,6 +97,7 @@ function OverviewView() {
   const [recent, setRecent] = useState<ActivityItem[]>([]);
   useEffect(() => setRecent(data?.recent ?? []), [data]);
   useActivity((item) => setRecent((r) => [item, ...r.filter((x) => x.seq !== item.seq)].slice(0, 50)));
+  useRenderedMark('overview', !!data);
   if (error) return html`<p class="error">${error}</p>`;
   if (!data) return html`<p>Loading…</p>`;
   return html`<section data-testid="overview" class="overview"><div>
@@ -172,6 +174,7 @@ function ImagesView({ pipeline }: { pipeline: string }) {
   );
   const [busy, setBusy] = useState<string | undefined>();
   const [deleted, setDeleted] = useState<string[]>([]);
+  useRenderedMark('images', !!data);
   const remove = async (key: string) => {
     setBusy(key);
     try {
@@ -344,6 +347,7 @@ function Failed({
     mine,
   );
   const [editing, setEditing] = useState<{ key: string; line: number; text: string } | undefined>();
+  useRenderedMark('failed', !!data);
   const [report, setReport] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const replay = async () => {
@@ -426,6 +430,7 @@ function Lake({
     mine,
   );
   const [peek, setPeek] = useState<{ key: string; records: number; lines: string[] } | undefined>();
+  useRenderedMark('lake', !!data);
   const go = (p: string) => {
     setPrefix(p);
     setCursors([]);
@@ -495,6 +500,7 @@ function Items({
     mine,
   );
   const [total, setTotal] = useState<number | undefined>();
+  useRenderedMark('items', !!data);
   const columns = [...new Set((data?.items ?? []).flatMap((i) => Object.keys(i)))].slice(0, 8);
   const field = (name: 'pk' | 'from' | 'to', label: string, placeholder: string) =>
     html`<label>${label} <input data-testid=${`q-${name}`} value=${form[name]} placeholder=${placeholder} onInput=${(e: Event) => setForm({ ...form, [name]: (e.target as HTMLInputElement).value })} /></label>`;
