@@ -103,7 +103,8 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
   const poll = () => {
     const sink = ctx.sink.all();
     if (sink.length !== seen.sink) {
-      for (const p of sink.slice(Math.min(seen.sink, sink.length))) {
+      // At most the 20 newest (a page that connects after a busy while does not get thousands).
+      for (const p of sink.slice(Math.min(seen.sink, sink.length)).slice(-20)) {
         const view = views.find((v) => v.kind === 'slack');
         activity.push({
           pipeline: view?.pipeline,
@@ -116,7 +117,7 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
     }
     const dlq = ctx.dlq.all();
     if (dlq.length > seen.dlq) {
-      for (const d of dlq.slice(seen.dlq)) {
+      for (const d of dlq.slice(seen.dlq).slice(-20)) {
         activity.push({
           pipeline: pipelineOfFunction(d.functionId),
           kind: 'dead-letter',
