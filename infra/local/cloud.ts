@@ -17,6 +17,7 @@ import { LocalApis } from './apis.ts';
 import { LocalCaches } from './caches.ts';
 import { CloudFrontService } from './cloudfront.ts';
 import { DEFAULTS, type LocalEnv, REPO_ROOT, readLocalEnv } from './config.ts';
+import { createConsole } from './console/index.ts';
 import { DeadLetterStore } from './dlq.ts';
 import { startDynamo } from './dynamodb.ts';
 import { createEdge, localRoutes } from './edge.ts';
@@ -30,7 +31,7 @@ import { type S3Change, startS3 } from './s3.ts';
 import { SlackSink } from './slack-sink.ts';
 import { SnsService } from './sns.ts';
 import { pipelineTries, planSamples } from './start-screen.ts';
-import { type FunctionLogs, type Wired, wire } from './wiring.ts';
+import { type FunctionLogs, invocationLine, type Wired, wire } from './wiring.ts';
 
 export interface LocalCloudOptions {
   /** 0 = a free port; default LOCAL_PORT or 4566. */
@@ -189,11 +190,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
   const settle = () => drain();
 
+  // The console (console/): its routes join the edge's; it hears S3 changes and invocations.
+  const web = createConsole({
+    ...{ catalog, sink, dlq, firehose, cloudfront, health: () => health(), pools: () => wired?.pools },
+    ...{ endpoint: () => endpoint, scrub: (v) => secrets.reduce((x, s) => redactDeep(x, s), v) },
+  });
+  s3Listeners.push(async (c) => web.activity.s3Change(c));
+  cleanups.push(async () => web.close());
   // The edge.
   const server = createEdge(
     host,
     { s3, dynamo, sns, firehose, cloudfront, apis },
-    localRoutes({ health: () => health(), sink, cloudfront, dlq, firehose, settle }),
+    [...localRoutes({ health: () => health(), sink, cloudfront, dlq, firehose, settle }), ...web.routes],
     () => ({
       // Each pipeline's copy-paste commands (the start screen's), e.g. the HTTP APIs' curl examples.
       try: Object.fromEntries(pipelineTries(catalog, endpoint, planSamples(catalog, dataDir))),
@@ -233,6 +241,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         onS3Change: (l) => s3Listeners.push(l),
         onSnsDelivery: (l) => snsListeners.push(l),
       },
+      onInvocation: (fn, event, r, ms, waited) =>
+        web.activity.invoked(fn.id, r.ok, ms, waited, scrub(invocationLine(fn, event, r, ms))),
     });
   } catch (err) {
     await failStart(err);
@@ -283,6 +293,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       asyncInvoker.abort();
       await Promise.all([...pools.values()].map((p) => p.close()));
       await Promise.race([graceful, new Promise((r) => setTimeout(r, 2_000))]);
+      web.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([

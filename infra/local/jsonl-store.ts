@@ -1,6 +1,6 @@
 // A tiny append-only JSON-lines file with an in-memory copy: what the dead-letter store and the webhook sink
 // persist under the data directory, so that their contents survive a restart of the local cloud.
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export class JsonlStore<T> {
@@ -43,6 +43,21 @@ export class JsonlStore<T> {
   clear(): Promise<void> {
     this.items = [];
     this.writes = this.writes.then(() => writeFile(this.file, ''));
+    return this.writes;
+  }
+
+  /** Replaces one item (by identity) with `next`, or removes it; the file is rewritten (temp file, rename). */
+  replace(item: T, next: T | undefined): Promise<void> {
+    const i = this.items.indexOf(item);
+    if (i < 0) return this.writes;
+    if (next === undefined) this.items.splice(i, 1);
+    else this.items[i] = next;
+    const text = this.items.map((x) => `${JSON.stringify(x)}\n`).join('');
+    const tmp = `${this.file}.tmp`;
+    this.writes = this.writes.then(async () => {
+      await writeFile(tmp, text);
+      await rename(tmp, this.file);
+    });
     return this.writes;
   }
 

@@ -96,6 +96,7 @@ export function startScreen(
   const tries = pipelineTries(catalog, e, samples);
   out.push('');
   out.push(`${green('●')} ${bold('Local cloud ready')}  ${e}   ${dim(`data: ${rel(cloud.dataDir)}`)}`);
+  out.push(`  ${bold('Console:')} ${e}/_local/console/  ${dim('(every pipeline, live, in your browser)')}`);
   out.push('');
   out.push(bold('Point the AWS SDK or CLI at it:'));
   out.push(

@@ -38,6 +38,8 @@ export interface WiringOptions {
   keepSecret(value: string): void;
   scrub(text: string): string;
   hooks: Pick<TriggerWiring, 'onS3Change' | 'onSnsDelivery'>;
+  /** After every invocation (the console's counters); `waited`: it queued for a free worker. */
+  onInvocation?(fn: CatalogFunction, event: unknown, result: InvokeResult, ms: number, waited: boolean): void;
 }
 
 export interface Wired {
@@ -91,9 +93,10 @@ export async function wire(o: WiringOptions): Promise<Wired> {
         (id, line) => {
           if (o.functionLogs === 'full') console.log(`λ ${id} │ ${o.scrub(line)}`);
         },
-        o.functionLogs === 'off'
-          ? undefined
-          : (event, result, ms) => console.log(o.scrub(invocationLine(fn, event, result, ms))),
+        (event, result, ms, waited) => {
+          if (o.functionLogs !== 'off') console.log(o.scrub(invocationLine(fn, event, result, ms)));
+          o.onInvocation?.(fn, event, result, ms, waited);
+        },
       ),
     );
   }
@@ -186,26 +189,35 @@ export async function wire(o: WiringOptions): Promise<Wired> {
   };
 }
 
-/** A pool that reports each finished invocation (for the one line per invocation in the terminal). */
+/** A pool that reports each finished invocation (the terminal's line per invocation, the console's counters). */
 class LoggedPool extends FunctionPool {
   constructor(
     config: ConstructorParameters<typeof FunctionPool>[0],
     log: ConstructorParameters<typeof FunctionPool>[1],
-    private readonly onInvoked?: (event: unknown, result: InvokeResult, ms: number) => void,
+    private readonly onInvoked?: (event: unknown, result: InvokeResult, ms: number, waited: boolean) => void,
   ) {
     super(config, log);
   }
 
+  private running = 0;
+
   override async invoke(event: unknown): Promise<InvokeResult> {
     const started = performance.now();
-    const result = await super.invoke(event);
-    this.onInvoked?.(event, result, performance.now() - started);
+    const waited = this.running >= this.config.concurrency; // every worker busy: this one queues
+    this.running++;
+    const result = await super.invoke(event).finally(() => this.running--);
+    this.onInvoked?.(event, result, performance.now() - started, waited);
     return result;
   }
 }
 
 /** `λ image-resize ✓ 1.42 s  ObjectCreated:Put s3://uploads/a.jpg` (or ✗ and the error). */
-function invocationLine(fn: CatalogFunction, event: unknown, result: InvokeResult, ms: number): string {
+export function invocationLine(
+  fn: CatalogFunction,
+  event: unknown,
+  result: InvokeResult,
+  ms: number,
+): string {
   const took = ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
   const what = triggerKind(fn.trigger).summarise(event);
   return result.ok

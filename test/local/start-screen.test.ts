@@ -44,6 +44,7 @@ describe('the start screen', () => {
     const events = samples.get('events-api-ingest')!.shown;
     for (const line of [
       `export AWS_ENDPOINT_URL=${e}`,
+      `Console: ${e}/_local/console/`,
       `alias aws='aws --endpoint-url ${e} --region us-east-1'`,
       "aws s3 cp test/fixtures/photos/autumn.jpg 's3://uploads/My Photos/autumn leaves.jpg'",
       'aws s3 ls --recursive s3://display/',

@@ -1,0 +1,142 @@
+// The console's endpoints without a browser: the views each pipeline gets from its definition, no secret in
+// any answer (a webhook URL posted to the sink, a secret value in a dead letter), pagination of uploads,
+// and bad requests answered 400.
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { literalPrefix, viewsOf } from '../../infra/local/console/views.ts';
+import { collectResources } from '../../infra/local/resources.ts';
+import { pipelines } from '../../pipelines/index.ts';
+import { startTestCloud, type TestCloud, waitFor } from '../support/local-cloud.ts';
+import { flakyPipeline } from './fixtures/flaky-pipeline.ts';
+
+const SECRET = 'https://hooks.slack.com/services/T0CONSOLE/B0CONSOLE/abcdefghijklmnopqrstuvwx';
+
+describe('console views from the definitions', () => {
+  it('gives the image, alarm and stream pipelines their views, with names from the definitions', () => {
+    const views = viewsOf(collectResources(pipelines));
+    expect(views).toEqual([
+      {
+        kind: 'images',
+        pipeline: 'image-resize',
+        functionId: 'image-resize',
+        sourceBucket: 'uploads',
+        displayBucket: 'display',
+      },
+      { kind: 'slack', pipeline: 'alarm-to-slack', functionId: 'alarm-to-slack' },
+      {
+        kind: 'stream',
+        pipeline: 'stream-etl',
+        stream: 'events',
+        bucket: 'lake',
+        dataRoot: 'events/',
+        errorRoot: 'errors/',
+        partitionKeys: ['type', 'dt'],
+        tables: [{ name: 'events', partitionKey: 'pk', sortKey: 'sk' }],
+      },
+    ]);
+    expect(literalPrefix('a/b=!{x}/c/')).toBe('a/');
+    expect(literalPrefix('plain/')).toBe('plain/');
+  });
+});
+
+describe('console endpoints', () => {
+  let cloud: TestCloud;
+  const api = async (path: string, init?: RequestInit) => {
+    const res = await fetch(`${cloud.endpoint}/_local/console/api/${path}`, init);
+    return { status: res.status, text: await res.text() };
+  };
+
+  beforeAll(async () => {
+    cloud = await startTestCloud({
+      pipelines: [...pipelines, flakyPipeline],
+      // A real-looking webhook URL given for a secret: the cloud must keep it out of what it shows.
+      secrets: { SLACK_WEBHOOK_URL: SECRET },
+      env: { FLAKY_MARKER: '' },
+    });
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+
+  it('never shows a webhook URL, in the Slack view or in dead letters', async () => {
+    // A payload carrying a webhook URL, posted straight to the sink.
+    const posted = await fetch(`${cloud.endpoint}/_local/webhooks`, {
+      method: 'POST',
+      body: JSON.stringify({ text: `see ${SECRET.replace('T0CONSOLE', 'T0OTHER')}`, blocks: [] }),
+    });
+    expect(posted.status).toBe(200);
+    const slack = await api('slack');
+    expect(slack.status).toBe(200);
+    expect(slack.text).not.toContain('hooks.slack.com');
+    expect(slack.text).toContain('<redacted webhook>');
+
+    // A dead letter whose event carries the secret value given to the cloud.
+    const sns = new SNSClient(cloud.clientConfig);
+    await sns.send(
+      new PublishCommand({
+        TopicArn: 'arn:aws:sns:us-east-1:000000000000:flaky-jobs',
+        Message: `job for ${SECRET}`,
+      }),
+    );
+    sns.destroy();
+    await cloud.settle();
+    await waitFor(async () => (await cloud.local<unknown[]>('dlq')).length === 1, { what: 'a dead letter' });
+    const dlq = await api('dlq');
+    expect(dlq.text).toContain('NotYet');
+    expect(dlq.text).not.toContain('abcdefghijklmnopqrstuvwx');
+    const overview = await api('overview');
+    expect(overview.text).not.toContain('abcdefghijklmnopqrstuvwx');
+  });
+
+  it('pages uploads 24 at a time', async () => {
+    const s3 = new S3Client(cloud.clientConfig);
+    // Not images: each is rejected by the image function, which is enough to list them.
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: 'uploads',
+            Key: `page/${String(i).padStart(2, '0')}.txt`,
+            Body: 'x',
+          }),
+        ),
+      ),
+    );
+    s3.destroy();
+    const first = JSON.parse((await api('images?pipeline=image-resize')).text);
+    expect(first.cards).toHaveLength(24);
+    expect(first.next).toBeTruthy();
+    const second = JSON.parse(
+      (await api(`images?pipeline=image-resize&cursor=${encodeURIComponent(first.next)}`)).text,
+    );
+    expect(second.cards.map((c: { upload: { key: string } }) => c.upload.key)).toEqual(
+      ['24', '25', '26', '27', '28', '29'].map((n) => `page/${n}.txt`),
+    );
+    expect(second.next).toBeUndefined();
+  });
+
+  it('answers bad requests with 400 and a reason', async () => {
+    expect((await api('images?pipeline=nope')).status).toBe(400);
+    expect((await api('object?bucket=not-declared&key=a')).status).toBe(400);
+    const redrive = await api('dlq/redrive', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ index: 99, time: 'x', functionId: 'flaky-worker' }),
+    });
+    expect(redrive.status).toBe(400);
+    expect(JSON.parse(redrive.text).error).toContain('no longer in the store');
+    const fix = await api('stream/fix', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        pipeline: 'stream-etl',
+        stream: 'events',
+        key: 'events/x.gz',
+        line: 1,
+        data: '{}',
+      }),
+    });
+    expect(fix.status).toBe(400); // only objects under the error prefix can be fixed
+  });
+});
