@@ -1,7 +1,7 @@
 // Headless Chromium for the console's browser tests: Debian's `chromium` package (CHROMIUM_PATH overrides
 // where it is), driven by puppeteer-core. Without it the tests are skipped, except with CI=true, where a
 // missing browser is a failure (.ci/run installs it). With CONSOLE_SCREENSHOTS=1 (`npm run screenshots`)
-// the tests save a screenshot of each view into docs/console/.
+// the tests save a screenshot of each view into infra/local/console/screenshots/.
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,9 +28,9 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-export const SCREENSHOT_DIR = path.resolve(fileURLToPath(new URL('../../docs/console/', import.meta.url)));
+export const SCREENSHOT_DIR = path.resolve(fileURLToPath(new URL('../../infra/local/console/screenshots/', import.meta.url)));
 
-/** Saves `docs/console/<name>.png` when screenshots were asked for (CONSOLE_SCREENSHOTS=1). */
+/** Saves `infra/local/console/screenshots/<name>.png` when screenshots were asked for (CONSOLE_SCREENSHOTS=1). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   if (process.env.CONSOLE_SCREENSHOTS !== '1') return;
   await mkdir(SCREENSHOT_DIR, { recursive: true });
