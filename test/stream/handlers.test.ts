@@ -13,6 +13,7 @@ import {
   buildS3Event,
   EventValidationError,
 } from '../../shared/events/index.ts';
+import { functionContext } from '../support/lambda.ts';
 import { startTestS3, type TestS3 } from '../support/s3-engine.ts';
 import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 
@@ -20,23 +21,7 @@ let engine: TestS3;
 let db: TestDynamo;
 let s3: S3Client;
 
-const context = (ms = 60_000): Context => {
-  const end = Date.now() + ms;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test',
-    memoryLimitInMB: '512',
-    awsRequestId: 'req-1',
-    logGroupName: '/aws/lambda/test',
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => end - Date.now(),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-};
+const context = (ms = 60_000): Context => functionContext('test', { remainingMs: ms });
 
 beforeAll(async () => {
   engine = await startTestS3();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCache } from '../../pipelines/events-api/cache.ts';
 import { resetClients } from '../../shared/aws/client-cache.ts';
 import { buildS3Event } from '../../shared/events/index.ts';
+import { functionContext } from '../support/lambda.ts';
 import { startTestS3, type TestS3 } from '../support/s3-engine.ts';
 import { startDynalite, type TestDynamo } from '../support/stream-dynalite.ts';
 import { requireValkey, startValkey, type TestValkey } from '../support/valkey.ts';
@@ -22,23 +23,7 @@ let valkey: TestValkey;
 let s3: S3Client;
 let reader: QueryCache;
 
-const context = (): Context => {
-  const end = Date.now() + 60_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'stream-loader',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:stream-loader',
-    memoryLimitInMB: '512',
-    awsRequestId: 'req-1',
-    logGroupName: '/aws/lambda/stream-loader',
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => end - Date.now(),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-};
+const context = (): Context => functionContext('stream-loader');
 
 beforeAll(async () => {
   if (!run) return;

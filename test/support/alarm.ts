@@ -13,6 +13,7 @@ import type { AlarmConfig } from '../../pipelines/alarm-to-slack/config.ts';
 import { createNotifier } from '../../pipelines/alarm-to-slack/notifier.ts';
 import { createWebhookResolver } from '../../pipelines/alarm-to-slack/webhooks.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { functionContext } from './lambda.ts';
 
 export interface Dynalite {
   /** http://127.0.0.1:<port> */
@@ -94,23 +95,8 @@ export async function startFakeSlack(replies: (n: number) => SlackReply): Promis
   };
 }
 
-export function lambdaContext(remainingMs: number): Context {
-  const end = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'alarm-to-slack',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:alarm-to-slack',
-    memoryLimitInMB: '256',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: '/aws/lambda/alarm-to-slack',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
+export const lambdaContext = (remainingMs: number): Context =>
+  functionContext('alarm-to-slack', { remainingMs, memoryMb: 256 });
 
 export function testConfig(overrides: Partial<AlarmConfig> & { url?: string } = {}): AlarmConfig {
   const { url, ...rest } = overrides;

@@ -6,27 +6,12 @@ import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
 import type { Outcome } from '../../pipelines/image-resize/pipeline.ts';
 import { buildS3Event } from '../../shared/events/index.ts';
+import { functionContext } from './lambda.ts';
 import { startTestS3, type TestS3 } from './s3-engine.ts';
 
 export type Handler = (event: unknown, context: Context) => Promise<{ outcomes: Outcome[] }>;
 
-export const lambdaContext = (): Context => {
-  const end = Date.now() + 60_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'image-resize',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:image-resize',
-    memoryLimitInMB: '2048',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: '/aws/lambda/image-resize',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-};
+export const lambdaContext = (): Context => functionContext('image-resize', { memoryMb: 2048 });
 
 /** The local S3 engine in `root` with the `uploads` and `display` buckets. */
 export async function startImageS3(root: string): Promise<TestS3> {

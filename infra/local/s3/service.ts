@@ -76,6 +76,23 @@ export interface CompletedPart {
 const unquote = (e: string) => e.trim().replace(/^"(.*)"$/, '$1');
 const md5Hex = (b: Buffer) => b.toString('hex');
 
+/** The record of an object written whole (PutObject, CopyObject): its ETag is its MD5, its checksum full-object. */
+function wholeObject(
+  attrs: Pick<ObjectRecord, 'headers' | 'meta'>,
+  body: PendingBody,
+  md5: Buffer,
+  checksum: { algorithm: ChecksumAlgorithm; value: string } | undefined,
+): ObjectRecord {
+  return {
+    ...attrs,
+    id: body.id,
+    size: body.size,
+    etag: md5Hex(md5),
+    lastModified: Date.now(),
+    ...(checksum ? { checksum: { ...checksum, type: 'FULL_OBJECT' as const } } : {}),
+  };
+}
+
 /** Serialises commits per key, so that conditional writes are checked and applied atomically. */
 class KeyedLock {
   private tails = new Map<string, Promise<unknown>>();
@@ -250,20 +267,7 @@ export class S3Service {
       this.checkWrite(await this.store.getObject(bucket, key), key, conditions);
     }
     const { body, md5, checksum } = await this.receive(input, LIMITS.singlePutBytes, true);
-    const rec = await this.commit(
-      bucket,
-      key,
-      body,
-      {
-        ...attrs,
-        id: body.id,
-        size: body.size,
-        etag: md5Hex(md5),
-        lastModified: Date.now(),
-        ...(checksum ? { checksum: { ...checksum, type: 'FULL_OBJECT' as const } } : {}),
-      },
-      conditions,
-    );
+    const rec = await this.commit(bucket, key, body, wholeObject(attrs, body, md5, checksum), conditions);
     await this.emit({ bucket, key, eventName, size: rec.size, eTag: rec.etag });
     return rec;
   }
@@ -406,20 +410,7 @@ export class S3Service {
         true,
       );
       const attrs = o.replace ? o.attrs : { headers: source.rec.headers, meta: source.rec.meta };
-      const rec = await this.commit(
-        bucket,
-        key,
-        body,
-        {
-          ...attrs,
-          id: body.id,
-          size: body.size,
-          etag: md5Hex(md5),
-          lastModified: Date.now(),
-          ...(checksum ? { checksum: { ...checksum, type: 'FULL_OBJECT' as const } } : {}),
-        },
-        o.conditions,
-      );
+      const rec = await this.commit(bucket, key, body, wholeObject(attrs, body, md5, checksum), o.conditions);
       await this.emit({ bucket, key, eventName: 'ObjectCreated:Copy', size: rec.size, eTag: rec.etag });
       return rec;
     } finally {
