@@ -28,7 +28,9 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-export const SCREENSHOT_DIR = path.resolve(fileURLToPath(new URL('../../infra/local/console/screenshots/', import.meta.url)));
+export const SCREENSHOT_DIR = path.resolve(
+  fileURLToPath(new URL('../../infra/local/console/screenshots/', import.meta.url)),
+);
 
 /** Saves `infra/local/console/screenshots/<name>.png` when screenshots were asked for (CONSOLE_SCREENSHOTS=1). */
 export async function screenshot(page: Page, name: string): Promise<void> {
