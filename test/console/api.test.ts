@@ -8,6 +8,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literalPrefix, viewsOf } from '../../infra/local/console/views.ts';
 import { collectResources } from '../../infra/local/resources.ts';
+import { KeyStore } from '../../pipelines/events-api/key-store.ts';
 import { pipelines } from '../../pipelines/index.ts';
 import { startTestCloud, type TestCloud, waitFor } from '../support/local-cloud.ts';
 import { flakyPipeline } from './fixtures/flaky-pipeline.ts';
@@ -120,15 +121,21 @@ describe('console endpoints', () => {
     dynamo.destroy();
     expect(stored.Item?.scopes).toEqual({ SS: ['read', 'write'] });
     const event = { source: 'console-api-test', type: 'ping', time: new Date().toISOString(), data: {} };
-    const ingest = await post('apis/events/call', {
-      method: 'POST',
-      path: '/events',
-      body: JSON.stringify([event]),
-    });
-    expect(ingest.status).toBe(200);
-    const answer = JSON.parse(ingest.text) as { status: number; body: { accepted: number } };
+    const ingest = () =>
+      post('apis/events/call', { method: 'POST', path: '/events', body: JSON.stringify([event]) }).then(
+        (r) => JSON.parse(r.text) as { status: number; body: { accepted: number } },
+      );
+    // Revoked before its first use (so no authorizer answer is cached for it): the API refuses it (403,
+    // "Working with AWS Lambda authorizers for HTTP APIs": isAuthorized false), and the console makes a new one.
+    const dynamoForRevoke = new DynamoDBClient(cloud.clientConfig);
+    expect(await new KeyStore(dynamoForRevoke, 'api-keys').revoke(keyId)).toBe(true);
+    dynamoForRevoke.destroy();
+    expect((await ingest()).status).toBe(403);
+    const answer = await ingest();
     expect(answer.status).toBe(202);
     expect(answer.body.accepted).toBe(1);
+    const renewed = JSON.parse((await post('apis/events/key', {})).text) as { keyId: string };
+    expect(renewed.keyId).not.toBe(keyId);
     // A route the API does not have is refused before any call.
     expect((await post('apis/events/call', { method: 'GET', path: '/keys' })).status).toBe(400);
     // An API key inside an answer (here echoed in a dead letter's event) is redacted like any secret.

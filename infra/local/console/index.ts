@@ -158,7 +158,11 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
         ...(call.method === 'POST' ? { 'content-type': 'application/json' } : {}),
       },
       body: call.method === 'POST' ? (call.body ?? '') : undefined,
+      // Past API Gateway's 30 s integration limit, which the local API applies too, nothing will answer.
+      signal: AbortSignal.timeout(35_000),
     });
+    // Refused (the key was revoked, e.g. with `npm run api-key -- revoke`): the next call makes a new one.
+    if (res.status === 401 || res.status === 403) apiKeys.delete(v.api);
     const text = await res.text();
     let body: unknown = text;
     try {
