@@ -1,11 +1,14 @@
 // The console's endpoints without a browser: the views each pipeline gets from its definition, no secret in
-// any answer (a webhook URL posted to the sink, a secret value in a dead letter), pagination of uploads,
+// any answer (a webhook URL posted to the sink, a secret value or an API key in a dead letter), the events
+// API called through the console's proxy with its own key, pagination of uploads,
 // and bad requests answered 400.
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literalPrefix, viewsOf } from '../../infra/local/console/views.ts';
 import { collectResources } from '../../infra/local/resources.ts';
+import { KeyStore } from '../../pipelines/events-api/key-store.ts';
 import { pipelines } from '../../pipelines/index.ts';
 import { startTestCloud, type TestCloud, waitFor } from '../support/local-cloud.ts';
 import { flakyPipeline } from './fixtures/flaky-pipeline.ts';
@@ -13,9 +16,9 @@ import { flakyPipeline } from './fixtures/flaky-pipeline.ts';
 const SECRET = 'https://hooks.slack.com/services/T0CONSOLE/B0CONSOLE/abcdefghijklmnopqrstuvwx';
 
 describe('console views from the definitions', () => {
-  it('gives the image, alarm and stream pipelines their views, with names from the definitions', () => {
+  it('gives the image, alarm, stream and events-API pipelines their views, with names from the definitions', () => {
     const views = viewsOf(collectResources(pipelines));
-    expect(views).toEqual([
+    expect(views.filter((v) => v.kind !== 'api')).toEqual([
       {
         kind: 'images',
         pipeline: 'image-resize',
@@ -33,6 +36,15 @@ describe('console views from the definitions', () => {
         errorRoot: 'errors/',
         partitionKeys: ['type', 'dt'],
         tables: [{ name: 'events', partitionKey: 'pk', sortKey: 'sk' }],
+      },
+    ]);
+    expect(views.filter((v) => v.kind === 'api')).toEqual([
+      {
+        kind: 'api',
+        pipeline: 'events-api',
+        api: 'events',
+        routes: ['POST /events', 'GET /events', 'GET /events/latest'],
+        keysTable: 'api-keys',
       },
     ]);
     expect(literalPrefix('a/b=!{x}/c/')).toBe('a/');
@@ -87,6 +99,62 @@ describe('console endpoints', () => {
     expect(dlq.text).not.toContain('abcdefghijklmnopqrstuvwx');
     const overview = await api('overview');
     expect(overview.text).not.toContain('abcdefghijklmnopqrstuvwx');
+  });
+
+  it("calls the events API with the console's own key, which no answer shows", async () => {
+    const post = (path: string, body: unknown) =>
+      api(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const made = await post('apis/events/key', {});
+    expect(made.status).toBe(200);
+    const { keyId } = JSON.parse(made.text) as { keyId: string };
+    expect(keyId).toMatch(/^[a-z0-9]{16}$/);
+    expect(made.text).not.toMatch(/eak_/);
+    // The key is stored hashed in the API's key table, with both scopes (pipelines/events-api/keys.ts).
+    const dynamo = new DynamoDBClient(cloud.clientConfig);
+    const stored = await dynamo.send(
+      new GetItemCommand({ TableName: 'api-keys', Key: { id: { S: keyId } }, ConsistentRead: true }),
+    );
+    dynamo.destroy();
+    expect(stored.Item?.scopes).toEqual({ SS: ['read', 'write'] });
+    const event = { source: 'console-api-test', type: 'ping', time: new Date().toISOString(), data: {} };
+    const ingest = () =>
+      post('apis/events/call', { method: 'POST', path: '/events', body: JSON.stringify([event]) }).then(
+        (r) => JSON.parse(r.text) as { status: number; body: { accepted: number } },
+      );
+    // Revoked before its first use (so no authorizer answer is cached for it): the API refuses it (403,
+    // "Working with AWS Lambda authorizers for HTTP APIs": isAuthorized false), and the console makes a new one.
+    const dynamoForRevoke = new DynamoDBClient(cloud.clientConfig);
+    expect(await new KeyStore(dynamoForRevoke, 'api-keys').revoke(keyId)).toBe(true);
+    dynamoForRevoke.destroy();
+    expect((await ingest()).status).toBe(403);
+    const answer = await ingest();
+    expect(answer.status).toBe(202);
+    expect(answer.body.accepted).toBe(1);
+    const renewed = JSON.parse((await post('apis/events/key', {})).text) as { keyId: string };
+    expect(renewed.keyId).not.toBe(keyId);
+    // A route the API does not have is refused before any call.
+    expect((await post('apis/events/call', { method: 'GET', path: '/keys' })).status).toBe(400);
+    // An API key inside an answer (here echoed in a dead letter's event) is redacted like any secret.
+    const leaked = `eak_${keyId}_${'x'.repeat(43)}`;
+    const sns = new SNSClient(cloud.clientConfig);
+    await sns.send(
+      new PublishCommand({
+        TopicArn: 'arn:aws:sns:us-east-1:000000000000:flaky-jobs',
+        Message: `job for ${leaked}`,
+      }),
+    );
+    sns.destroy();
+    await cloud.settle();
+    await waitFor(async () => JSON.stringify(await cloud.local<unknown[]>('dlq')).includes(leaked), {
+      what: 'a dead letter carrying a key',
+    });
+    const dlq = await api('dlq');
+    expect(dlq.text).toContain('<redacted API key>');
+    expect(dlq.text).not.toContain(leaked);
   });
 
   it('pages uploads 24 at a time', async () => {

@@ -2,10 +2,14 @@
 // pipeline (views.ts reads them from the definitions), and the /_local/console/api/* endpoints it reads
 // (documented in infra/local/README.md, listed by GET /_local like every local endpoint). Everything it
 // shows passes through `scrub` (secret values the cloud was given, e.g. a real webhook URL) and a
-// Slack-webhook URL pattern, so no secret reaches the page. The page is same-origin with the edge, so the
+// Slack-webhook URL pattern, and the console's own API keys (see apiKey below) are replaced by any
+// events-API key pattern, so no secret reaches the page. The page is same-origin with the edge, so the
 // edge's guard (guard.ts) lets its requests through and refuses every other site's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
+import { KeyStore } from '../../../pipelines/events-api/key-store.ts';
+import { createApiKey } from '../../../pipelines/events-api/keys.ts';
 import type { Catalog } from '../../../pipelines/validate.ts';
 import type { CloudFrontService } from '../cloudfront.ts';
 import type { DeadLetter, DeadLetterStore } from '../dlq.ts';
@@ -13,12 +17,13 @@ import type { LocalRoute } from '../edge.ts';
 import type { FirehoseService } from '../firehose/api.ts';
 import { triggerKind } from '../kinds/index.ts';
 import type { FunctionPool } from '../lambda.ts';
+import { REGION } from '../names.ts';
 import { readBody, requestUrl, sendLocalJson } from '../protocol.ts';
 import type { SlackSink } from '../slack-sink.ts';
 import { Activity } from './activity.ts';
 import { sendAsset } from './assets.ts';
 import * as data from './data.ts';
-import { type ImagesView, type StreamView, viewsOf } from './views.ts';
+import { type ApiView, type ImagesView, type StreamView, viewsOf } from './views.ts';
 
 export interface ConsoleContext {
   catalog: Catalog;
@@ -43,10 +48,17 @@ export interface LocalConsole {
 /** Slack incoming-webhook URLs (the URL is the credential), wherever they appear. */
 const WEBHOOK_URL = /https?:\/\/hooks\.slack(?:-gov)?\.com\/[^\s"'<>)]*/gi;
 
-/** `scrub`, then any Slack webhook URL replaced: what every console answer goes through. */
+/** Events-API keys (`eak_<id>_<secret>`, pipelines/events-api/keys.ts), the console's own or any other. */
+const API_KEY = /eak_[a-z0-9]{16}_[A-Za-z0-9_-]{43}/g;
+
+/** `scrub`, then any Slack webhook URL and API key replaced: what every console answer goes through. */
 function safe<T>(ctx: ConsoleContext, value: T): T {
   const scrubbed = ctx.scrub(value);
-  return JSON.parse(JSON.stringify(scrubbed).replace(WEBHOOK_URL, '<redacted webhook>')) as T;
+  return JSON.parse(
+    JSON.stringify(scrubbed)
+      .replace(WEBHOOK_URL, '<redacted webhook>')
+      .replace(API_KEY, '<redacted API key>'),
+  ) as T;
 }
 
 const Json = <S extends z.ZodType>(schema: S) =>
@@ -67,6 +79,19 @@ const RecordFix = Json(
     key: z.string(),
     line: z.number().int().min(1),
     data: z.string().max(1_000_000),
+  }),
+);
+
+const ApiCall = Json(
+  z.object({
+    method: z.enum(['GET', 'POST']),
+    path: z.string().regex(/^\/[A-Za-z0-9/_-]*$/),
+    query: z.record(z.string(), z.string()).default({}),
+    /** The JSON text to POST, sent as it is (so the page can show the API's answer to invalid JSON too). */
+    body: z
+      .string()
+      .max(4 * 1024 * 1024)
+      .optional(),
   }),
 );
 
@@ -91,6 +116,68 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
     );
     if (!v) throw new BadRequest(`pipeline "${pipeline}" has no stream "${stream}"`);
     return v;
+  };
+
+  // One local key per API, made for the console when the page first asks (read and write scopes), kept in
+  // this process only: never in an answer (the redaction above would replace it anyway), never in a file.
+  // The page calls the API through the proxy route below, so no user pastes a secret into a page.
+  const apiKeys = new Map<string, Promise<{ key: string; id: string }>>();
+  const apiKey = (v: ApiView) => {
+    let k = apiKeys.get(v.api);
+    if (!k) {
+      const table = v.keysTable;
+      if (!table) throw new BadRequest(`API ${v.api} has no authorizer table to hold a key`);
+      k = (async () => {
+        const dynamo = new DynamoDBClient({
+          endpoint: ctx.endpoint(),
+          region: REGION,
+          credentials: { accessKeyId: 'local-console', secretAccessKey: 'local-console' },
+        });
+        try {
+          const { key, item } = createApiKey('local-console', ['read', 'write']);
+          await new KeyStore(dynamo, table).put(item);
+          return { key, id: item.id };
+        } finally {
+          dynamo.destroy();
+        }
+      })();
+      k.catch(() => apiKeys.delete(v.api));
+      apiKeys.set(v.api, k);
+    }
+    return k;
+  };
+  const callApi = async (v: ApiView, call: Awaited<ReturnType<typeof ApiCall>>) => {
+    if (!v.routes.includes(`${call.method} ${call.path}`))
+      throw new BadRequest(`API ${v.api} has no route ${call.method} ${call.path}`);
+    const { key } = await apiKey(v);
+    const q = new URLSearchParams(Object.entries(call.query).filter(([, x]) => x !== ''));
+    const res = await fetch(`${ctx.endpoint()}/_api/${v.api}${call.path}${q.size ? `?${q}` : ''}`, {
+      method: call.method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(call.method === 'POST' ? { 'content-type': 'application/json' } : {}),
+      },
+      body: call.method === 'POST' ? (call.body ?? '') : undefined,
+      // Past API Gateway's 30 s integration limit, which the local API applies too, nothing will answer.
+      signal: AbortSignal.timeout(35_000),
+    });
+    // Refused (the key was revoked, e.g. with `npm run api-key -- revoke`): the next call makes a new one.
+    if (res.status === 401 || res.status === 403) apiKeys.delete(v.api);
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: shown as text
+    }
+    const pipeline = v.pipeline;
+    activity.push({
+      pipeline,
+      kind: 'console',
+      ok: res.status < 400,
+      text: `${call.method} ${call.path} → ${res.status}`,
+    });
+    return { status: res.status, cache: res.headers.get('x-cache') ?? undefined, body };
   };
 
   // Stores the edge already serves do not report their changes: a light poll, only while a page listens.
@@ -476,6 +563,27 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
       },
     ),
   ];
+
+  routes.push(
+    get('/_local/console/api/apis', 'the HTTP APIs functions serve: pipeline, name, routes', () =>
+      views.filter((v) => v.kind === 'api').map(({ pipeline, api, routes }) => ({ pipeline, api, routes })),
+    ),
+  );
+  for (const v of views) {
+    if (v.kind !== 'api') continue;
+    routes.push(
+      post(
+        `/_local/console/api/apis/${v.api}/key`,
+        `makes (once) the console's local API key for ${v.api} (read,write), kept in memory; answers its id, never the key`,
+        async () => ({ api: v.api, keyId: (await apiKey(v)).id, scopes: ['read', 'write'] }),
+      ),
+      post(
+        `/_local/console/api/apis/${v.api}/call`,
+        `{"method","path","query","body"}: calls ${v.api} with the console's key; answers status, x-cache and body`,
+        async (req) => callApi(v, await ApiCall(req)),
+      ),
+    );
+  }
 
   return {
     activity,

@@ -2,7 +2,8 @@
 // upload triggers and that writes to another bucket (the image pipeline: source and display buckets from
 // its trigger and access list), a Slack view for a function holding a secret that falls back to the
 // webhook sink (the alarm pipeline), a Stream view for each delivery stream (its bucket, prefixes and the
-// pipeline's tables). Overview and Dead letters cover every pipeline.
+// pipeline's tables), an API view for each HTTP API that functions serve (`http` triggers: its routes, and
+// the table its authorizer reads keys from). Overview and Dead letters cover every pipeline.
 import type { DeliveryStreamSpec, TableSpec } from '../../../pipelines/types.ts';
 import type { Catalog } from '../../../pipelines/validate.ts';
 
@@ -33,7 +34,17 @@ export interface StreamView {
   tables: Array<{ name: string; partitionKey: string; sortKey?: string }>;
 }
 
-export type PipelineView = ImagesView | SlackView | StreamView;
+export interface ApiView {
+  kind: 'api';
+  pipeline: string;
+  api: string;
+  /** `POST /events`, `GET /events`, … from the functions' `http` triggers. */
+  routes: string[];
+  /** The table the API's authorizer reads (its API keys), where the console stores its own local key. */
+  keysTable?: string;
+}
+
+export type PipelineView = ImagesView | SlackView | StreamView | ApiView;
 
 /** The folders of an S3 prefix template before its first `!{…}` expression: `events/type=!{…}/` → `events/`. */
 export function literalPrefix(template: string): string {
@@ -71,6 +82,22 @@ export function viewsOf(catalog: Catalog): PipelineView[] {
       catalog.resources.secret.some((d) => d.name === s.name && d.localFallback === 'webhook-sink'),
     );
     if (sinkSecret) views.push({ kind: 'slack', pipeline: fn.pipeline, functionId: fn.id });
+  }
+  const apis = new Map<string, ApiView>();
+  for (const fn of catalog.functions) {
+    const t = fn.trigger;
+    if (t.kind !== 'http') continue;
+    let v = apis.get(t.api);
+    if (!v) {
+      const authorizer = catalog.functions.find(
+        (f) => f.trigger.kind === 'http-authorizer' && f.trigger.api === t.api,
+      );
+      const keys = authorizer?.access.find((a) => a.resource.kind === 'table');
+      v = { kind: 'api', pipeline: fn.pipeline, api: t.api, routes: [], keysTable: keys?.resource.name };
+      apis.set(t.api, v);
+      views.push(v);
+    }
+    v.routes.push(...t.routes);
   }
   for (const s of catalog.resources.stream as Array<DeliveryStreamSpec & { pipeline: string }>) {
     const tables = (catalog.resources.table as Array<TableSpec & { pipeline: string }>)

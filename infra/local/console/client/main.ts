@@ -3,6 +3,7 @@
 // from /_local/console/api/* and reloads it when a matching activity item arrives over server-sent events.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { ApiView } from './api.ts';
 import {
   type ActivityItem,
   ago,
@@ -67,6 +68,7 @@ function App() {
       if (v === 'images') tabs.push({ href: `images/${p.name}`, label: `Images · ${p.name}` });
       if (v === 'slack') tabs.push({ href: `slack/${p.name}`, label: `Slack · ${p.name}` });
       if (v === 'stream') tabs.push({ href: `stream/${p.name}`, label: `Stream · ${p.name}` });
+      if (v === 'api') tabs.push({ href: `api/${p.name}`, label: `API · ${p.name}` });
     }
   }
   tabs.push({ href: 'dlq', label: 'Dead letters' });
@@ -83,6 +85,7 @@ function App() {
       ${view === 'images' && a ? html`<${ImagesView} pipeline=${a} key=${a} />` : null}
       ${view === 'slack' && a ? html`<${SlackView} pipeline=${a} key=${a} />` : null}
       ${view === 'stream' && a ? html`<${StreamView} pipeline=${a} key=${a} />` : null}
+      ${view === 'api' && a ? html`<${ApiView} pipeline=${a} key=${a} />` : null}
       ${view === 'dlq' ? html`<${DeadLettersView} />` : null}
     </main>`;
 }
