@@ -15,8 +15,7 @@
 import { createHash } from 'node:crypto';
 import { Valkey } from 'iovalkey';
 
-/** Ranges longer than this many days are not cached (their key would need too many generations). */
-export const MAX_CACHED_DAYS = 31;
+export { daysCovered, MAX_CACHED_DAYS } from './cache-days.ts';
 
 export interface CacheOptions {
   /** `redis://host:port` or `rediss://host:port` (TLS, as ElastiCache Serverless requires). */
@@ -32,21 +31,6 @@ export interface CacheOptions {
   connectWaitMs?: number;
   /** Called on every cache failure (log + metric); the operation then behaves as a miss / no-op. */
   onError?: (operation: string, error: unknown) => void;
-}
-
-/** The UTC days (`YYYY-MM-DD`) a half-open range [from, to) covers, or undefined past MAX_CACHED_DAYS. */
-export function daysCovered(from: string, to: string): string[] | undefined {
-  const days: string[] = [];
-  const last = new Date(Date.parse(to) - 1).toISOString().slice(0, 10);
-  for (let d = from.slice(0, 10); d <= last; d = nextDay(d)) {
-    days.push(d);
-    if (days.length > MAX_CACHED_DAYS) return undefined;
-  }
-  return days;
-}
-
-function nextDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 /**

@@ -3,7 +3,7 @@
 // item, the secret (32 random bytes) is compared by hash in constant time. A fast hash is right here: the
 // secret is random with 256 bits of entropy, so there is nothing for a slow password hash to protect.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../../shared/zod.ts';
 
 /** What a key may do: `write` = POST /events, `read` = the GET routes. */
 export const SCOPES = ['read', 'write'] as const;
@@ -13,14 +13,14 @@ const KEY_PATTERN = /^eak_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
 
 /** The item stored for a key: never the key itself. */
 export const ApiKeyItemSchema = z.object({
-  id: z.string().regex(/^[a-z0-9]{16}$/),
+  id: z.string().check(z.regex(/^[a-z0-9]{16}$/)),
   /** SHA-256 of the secret part, hex. */
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
-  name: z.string().min(1).max(128),
-  scopes: z.array(z.enum(SCOPES)).min(1),
+  hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  name: z.string().check(z.minLength(1), z.maxLength(128)),
+  scopes: z.array(z.enum(SCOPES)).check(z.minLength(1)),
   created: z.string(),
   /** A revoked key stays (so its id is never reused) but is refused. */
-  revoked: z.boolean().default(false),
+  revoked: z._default(z.boolean(), false),
 });
 export type ApiKeyItem = z.infer<typeof ApiKeyItemSchema>;
 

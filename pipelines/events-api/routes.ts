@@ -18,7 +18,7 @@ import {
   jsonResult,
 } from '../../shared/events/http.ts';
 import type { QueryCache } from './cache.ts';
-import { daysCovered } from './cache.ts';
+import { daysCovered } from './cache-days.ts';
 import { ingest, type SendEvents } from './ingest.ts';
 import { type ApiKeyItem, keyFromAuthorization, parseApiKey, type Scope, secretMatches } from './keys.ts';
 import { CursorError, parseLatestQuery, parseRangeQuery, queryLatest, queryRange } from './query.ts';

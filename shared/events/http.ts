@@ -1,18 +1,99 @@
 // API Gateway HTTP API events (payload format 2.0): the proxy event a route's function receives, the
-// REQUEST authorizer event, and what each function answers. The schemas are Powertools' own (taken, not
-// rewritten: they follow AWS's documented samples); this module adds the types, the few readers the
-// handlers need (a header by any case, the body as text, the authorizer's context) and the answers.
+// REQUEST authorizer event, and what each function answers. This module adds the types, the few readers
+// the handlers need (a header by any case, the body as text, the authorizer's context) and the answers.
 // Builders for tests and the local cloud are in builders.ts.
-import {
-  APIGatewayProxyEventV2Schema,
-  APIGatewayRequestAuthorizerEventV2Schema,
-} from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 
-export const HttpApiEventSchema = APIGatewayProxyEventV2Schema;
+// The two event schemas are Powertools' APIGatewayProxyEventV2Schema and
+// APIGatewayRequestAuthorizerEventV2Schema (@aws-lambda-powertools/parser 2.35.0, schemas/api-gatewayv2.js
+// and apigw-proxy.js; they follow AWS's documented samples) copied field for field in zod/mini rather than
+// imported: that module imports zod as `{ z }`, which esbuild cannot tree-shake, and so put all of zod
+// (463 KiB, 261 KiB of it locales) in each events API handler's bundle (test/bench/cold-start.bench.ts).
+// test/shared/events.test.ts holds the copies to Powertools' originals on the HTTP API fixtures.
+const StringRecord = z.record(z.string(), z.string());
+const StringArray = z.array(z.string());
+
+const ClientCert = z.object({
+  clientCertPem: z.string(),
+  subjectDN: z.string(),
+  issuerDN: z.string(),
+  serialNumber: z.string(),
+  validity: z.object({ notBefore: z.string(), notAfter: z.string() }),
+});
+
+/** Lambda authorizer `context` (or null), JWT claims and scopes, or the IAM caller. */
+const RequestAuthorizer = z.object({
+  jwt: z.optional(z.object({ claims: z.record(z.string(), z.any()), scopes: z.nullable(StringArray) })),
+  iam: z.optional(
+    z.object({
+      accessKey: z.optional(z.string()),
+      accountId: z.optional(z.string()),
+      callerId: z.optional(z.string()),
+      principalOrgId: z.nullish(z.string()),
+      userArn: z.optional(z.string()),
+      userId: z.optional(z.string()),
+      cognitoIdentity: z.nullish(
+        z.object({ amr: StringArray, identityId: z.string(), identityPoolId: z.string() }),
+      ),
+    }),
+  ),
+  lambda: z.nullish(z.record(z.string(), z.any())),
+});
+
+const RequestContext = z.object({
+  accountId: z.string(),
+  apiId: z.string(),
+  authorizer: z.optional(RequestAuthorizer),
+  authentication: z.nullish(z.object({ clientCert: z.optional(ClientCert) })),
+  domainName: z.string(),
+  domainPrefix: z.string(),
+  http: z.object({
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']),
+    path: z.string(),
+    protocol: z.string(),
+    sourceIp: z.union([z.ipv4(), z.ipv6()]),
+    userAgent: z.string(),
+  }),
+  requestId: z.string(),
+  routeKey: z.string(),
+  stage: z.string(),
+  time: z.string(),
+  timeEpoch: z.number(),
+});
+
+/** The event a route's function receives ("Working with AWS Lambda proxy integrations for HTTP APIs"). */
+export const HttpApiEventSchema = z.object({
+  version: z.string(),
+  routeKey: z.string(),
+  rawPath: z.string(),
+  rawQueryString: z.string(),
+  cookies: z.optional(StringArray),
+  headers: StringRecord,
+  queryStringParameters: z.optional(StringRecord),
+  requestContext: RequestContext,
+  body: z.optional(z.string()),
+  pathParameters: z.nullish(StringRecord),
+  isBase64Encoded: z.boolean(),
+  stageVariables: z.nullish(StringRecord),
+});
 export type HttpApiEvent = z.infer<typeof HttpApiEventSchema>;
 
-export const HttpAuthorizerEventSchema = APIGatewayRequestAuthorizerEventV2Schema;
+/** The event a REQUEST Lambda authorizer receives ("Working with AWS Lambda authorizers for HTTP APIs"). */
+export const HttpAuthorizerEventSchema = z.object({
+  version: z.literal('2.0'),
+  type: z.literal('REQUEST'),
+  routeArn: z.string(),
+  identitySource: z.nullish(StringArray),
+  routeKey: z.string(),
+  rawPath: z.string(),
+  rawQueryString: z.string(),
+  cookies: z.optional(StringArray),
+  headers: z.optional(StringRecord),
+  queryStringParameters: z.optional(StringRecord),
+  requestContext: RequestContext,
+  pathParameters: z.nullish(StringRecord),
+  stageVariables: z.nullish(StringRecord),
+});
 export type HttpAuthorizerEvent = z.infer<typeof HttpAuthorizerEventSchema>;
 
 /**
@@ -20,19 +101,21 @@ export type HttpAuthorizerEvent = z.infer<typeof HttpAuthorizerEventSchema>;
  * headers, cookies (sent as Set-Cookie) and a body, base64 when `isBase64Encoded`.
  */
 export const HttpResultSchema = z.object({
-  statusCode: z.number().int().min(100).max(599),
-  headers: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-  multiValueHeaders: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean()]))).optional(),
-  cookies: z.array(z.string()).optional(),
-  body: z.string().optional(),
-  isBase64Encoded: z.boolean().optional(),
+  statusCode: z.number().check(z.int(), z.gte(100), z.lte(599)),
+  headers: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+  multiValueHeaders: z.optional(
+    z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean()]))),
+  ),
+  cookies: z.optional(z.array(z.string())),
+  body: z.optional(z.string()),
+  isBase64Encoded: z.optional(z.boolean()),
 });
 export type HttpResult = z.infer<typeof HttpResultSchema>;
 
 /** A simple-response authorizer's answer (`enableSimpleResponses`): allowed or not, and a context. */
 export const HttpAuthorizerResultSchema = z.object({
   isAuthorized: z.boolean(),
-  context: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  context: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
 });
 export type HttpAuthorizerResult = z.infer<typeof HttpAuthorizerResultSchema>;
 

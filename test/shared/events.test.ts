@@ -1,6 +1,10 @@
 // The typed event library against real AWS sample events: every fixture parses, a corrupted copy fails
 // with an error naming the field, keys round-trip through S3's encoding, builders make valid events.
 import { readdirSync, readFileSync } from 'node:fs';
+import {
+  APIGatewayProxyEventV2Schema,
+  APIGatewayRequestAuthorizerEventV2Schema,
+} from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import { KinesisFirehoseSchema } from '@aws-lambda-powertools/parser/schemas/kinesis-firehose';
 import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import { describe, expect, it } from 'vitest';
@@ -540,13 +544,61 @@ function leafPaths(value: unknown, prefix: string[] = []): string[][] {
   return [prefix, ...entries.flatMap(([k, v]) => leafPaths(v, [...prefix, k]))].filter((p) => p.length);
 }
 
-// shared/events copies Powertools' S3 and Firehose record schemas (so that handler bundles can tree-shake
-// zod); these hold the copies to the originals: on every fixture, with every field removed, and with every
-// field given a value of another type, both accept or both refuse. The widenings the module comments name
-// (IPv6 / regional host names as sourceIPAddress; Firehose `data` kept as text, kinesisRecordMetadata in
-// AWS's documented string forms) are left out of the comparison.
+// shared/events copies Powertools' S3, Firehose record and API Gateway HTTP API (payload 2.0) event
+// schemas (so that handler bundles can tree-shake zod); these hold the copies to the originals: on every
+// fixture, with every field removed, and with every field given a value of another type, both accept or
+// both refuse. The widenings the module comments name (IPv6 / regional host names as sourceIPAddress;
+// Firehose `data` kept as text, kinesisRecordMetadata in AWS's documented string forms) are left out of
+// the comparison. The HTTP API fixtures carry neither a JWT nor an IAM authorizer nor a client
+// certificate, so each is also compared with those added, in the shapes of the samples on the API Gateway
+// pages "Working with AWS Lambda proxy integrations for HTTP APIs" (payload format 2.0: `jwt`,
+// `authentication.clientCert`) and "Controlling access to HTTP APIs with IAM authorization" (`iam`).
+const withAuthorizers = (e: unknown) => {
+  const copy = structuredClone(e) as { requestContext: Record<string, unknown> };
+  copy.requestContext.authentication = {
+    clientCert: {
+      clientCertPem: 'CERT_CONTENT',
+      subjectDN: 'www.example.com',
+      issuerDN: 'Example issuer',
+      serialNumber: 'a1:a1:a1:a1:a1:a1:a1:a1:a1:a1:a1:a1:a1:a1:a1:a1',
+      validity: { notBefore: 'May 28 12:30:02 2019 GMT', notAfter: 'Aug  5 09:36:04 2021 GMT' },
+    },
+  };
+  copy.requestContext.authorizer = {
+    jwt: { claims: { claim1: 'value1', claim2: 'value2' }, scopes: ['scope1', 'scope2'] },
+    iam: {
+      accessKey: 'AKIAIOSFODNN7EXAMPLE',
+      accountId: '123456789012',
+      callerId: 'AIDACKCEVSQ6C2EXAMPLE',
+      principalOrgId: 'o-a1b2c3d4e5',
+      userArn: 'arn:aws:iam::123456789012:user/example',
+      userId: 'AIDACKCEVSQ6C2EXAMPLE',
+      cognitoIdentity: {
+        amr: ['authenticated'],
+        identityId: 'us-east-1:id',
+        identityPoolId: 'us-east-1:pool',
+      },
+    },
+    lambda: { scope: 'read' },
+  };
+  return copy;
+};
+
+interface Parser {
+  safeParse(value: unknown): { success: boolean };
+}
+
 describe('copies of Powertools schemas', () => {
-  const cases = [
+  const cases: Array<{
+    prefix: string;
+    ours: Parser;
+    theirs: Parser;
+    /** Fields where ours deliberately accepts more: left out of the comparison. */
+    widened: string[];
+    prepare: (e: unknown) => unknown;
+    /** Further events made from each fixture, compared the same way. */
+    more?: (e: unknown) => unknown;
+  }> = [
     {
       prefix: 's3-',
       ours: S3EventSchema,
@@ -571,12 +623,38 @@ describe('copies of Powertools schemas', () => {
         return copy;
       },
     },
+    {
+      prefix: 'http-',
+      ours: HttpApiEventSchema,
+      theirs: APIGatewayProxyEventV2Schema,
+      widened: [],
+      prepare: (e: unknown) => e,
+      more: withAuthorizers,
+    },
+    {
+      prefix: 'httpauthorizer-',
+      ours: HttpAuthorizerEventSchema,
+      theirs: APIGatewayRequestAuthorizerEventV2Schema,
+      widened: [],
+      prepare: (e: unknown) => e,
+      more: withAuthorizers,
+    },
   ];
-  for (const { prefix, ours, theirs, widened, prepare } of cases) {
+  for (const { prefix, ours, theirs, widened, prepare, more } of cases) {
     it(`${prefix}* fixtures: accepted and refused exactly as Powertools does`, () => {
       let compared = 0;
-      for (const name of fixtures.filter((f) => f.startsWith(prefix))) {
+      const named = fixtures.filter((f) => f.startsWith(prefix));
+      expect(named.length, prefix).toBeGreaterThan(0);
+      const events = named.flatMap((name) => {
         const event = prepare(fixture(name));
+        return more
+          ? [
+              { name, event },
+              { name: `${name} with authorizers`, event: more(event) },
+            ]
+          : [{ name, event }];
+      });
+      for (const { name, event } of events) {
         expect(theirs.safeParse(event).success, name).toBe(true);
         const variants: unknown[] = [event];
         for (const path of leafPaths(event)) {
