@@ -28,14 +28,9 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
   return out;
 }
 
-export interface ActivityItem {
-  seq: number;
-  time: string;
-  pipeline?: string;
-  kind: string;
-  ok: boolean;
-  text: string;
-}
+export type { ActivityItem } from '../activity.ts';
+
+import type { ActivityItem } from '../activity.ts';
 
 type Listener = (item: ActivityItem) => void;
 const listeners = new Set<Listener>();

@@ -3,6 +3,8 @@
 // from /_local/console/api/* and reloads it when a matching activity item arrives over server-sent events.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+// The shapes the console's endpoints answer with, as the server defines them (types only: not bundled).
+import type { FailedRecord, UploadCard } from '../data.ts';
 import { ApiView } from './api.ts';
 import {
   type ActivityItem,
@@ -133,22 +135,6 @@ function OverviewView() {
       </ul>
     </div>
   </section>`;
-}
-
-interface ObjectSummary {
-  key: string;
-  bytes: number;
-  eTag: string;
-  contentType?: string;
-  width?: number;
-  height?: number;
-  format?: string;
-  lastModified?: string;
-}
-interface UploadCard {
-  upload: ObjectSummary;
-  variants: Array<{ name: string; key: string; object?: ObjectSummary }>;
-  rejected?: { reason: string; message: string; time?: string };
 }
 
 const dims = (o: { width?: number; height?: number; format?: string }) =>
@@ -293,16 +279,6 @@ interface Delivery {
   ok: number;
   dropped: number;
   failed: number;
-}
-interface FailedRecord {
-  key: string;
-  line: number;
-  errorCode: string;
-  errorMessage: string;
-  arrival?: string;
-  data: string;
-  replayable: boolean;
-  reason?: string;
 }
 
 function OneStream({ pipeline, stream, tables }: { pipeline: string; stream: string; tables: string[] }) {
