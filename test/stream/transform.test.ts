@@ -21,6 +21,7 @@ import {
   type InputRecord,
   type TransformOptions,
   transformRecords,
+  utf8Text,
 } from '../../pipelines/stream-etl/transform.ts';
 import { buildFirehoseTransformEvent, FirehoseTransformResponseSchema } from '../../shared/events/index.ts';
 
@@ -395,6 +396,40 @@ describe('stream transform details', () => {
     expect(partitionType('page.view')).toBe('page.view');
     expect(partitionType('a/b')).toMatch(/^a_b-[0-9a-f]{8}$/);
     expect(partitionType('a_b')).toBe('a_b');
+  });
+
+  it('decodes UTF-8 exactly as the WHATWG decoder with fatal errors does, byte-order mark included', () => {
+    // The reference is the Encoding Standard's decoder (TextDecoder, fatal), which the transform used
+    // before: every byte sequence must get the same verdict and the same text from the quicker path.
+    const reference = new TextDecoder('utf-8', { fatal: true });
+    const expectSame = (bytes: Buffer) => {
+      let want: string | undefined;
+      try {
+        want = reference.decode(bytes);
+      } catch {
+        want = undefined;
+      }
+      expect(utf8Text(bytes)).toBe(want);
+    };
+    const parts = fc.oneof(
+      fc.uint8Array({ maxLength: 12 }),
+      fc.string({ unit: 'binary', maxLength: 8 }).map((s) => Buffer.from(s, 'utf8')),
+      fc.constantFrom(...INVALID_UTF8.map((b) => Buffer.from(b)), Buffer.from([0xef, 0xbb, 0xbf])),
+    );
+    fc.assert(
+      fc.property(fc.array(parts, { maxLength: 6 }), (chunks) => {
+        expectSame(Buffer.concat(chunks.map((c) => Buffer.from(c))));
+      }),
+      { numRuns: 2_000 },
+    );
+    // A record that starts with a byte-order mark is still JSON to the transform.
+    const withBom = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(JSON.stringify({ source: 's', type: 't', time: 0, data: 1 })),
+    ]);
+    expect(utf8Text(withBom)?.startsWith('{')).toBe(true);
+    const out = transformRecords([{ recordId: 'bom', data: withBom.toString('base64') }]);
+    expect(out.response.records[0]!.result).toBe('Ok');
   });
 
   it('drops the configured types only', () => {
