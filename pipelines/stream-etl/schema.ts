@@ -111,12 +111,16 @@ export function parseEventRecord(value: unknown): ParseResult {
   if (!(ms >= EPOCH_MS_RANGE.min && ms <= EPOCH_MS_RANGE.max)) {
     return { ok: false, reason: 'time: is outside years 0000-9999 in UTC' };
   }
-  const time = new Date(ms).toISOString();
-  const body = { source: r.source, type: r.type, time, data: r.data };
-  return {
-    ok: true,
-    event: { eventId: r.eventId ?? deriveEventId(body), ...body },
+  // Built once, in the order the lake line keeps (eventId first); the id is derived from the other fields.
+  const event: NormalisedEvent = {
+    eventId: r.eventId ?? '',
+    source: r.source,
+    type: r.type,
+    time: new Date(ms).toISOString(),
+    data: r.data,
   };
+  if (r.eventId === undefined) event.eventId = deriveEventId(event);
+  return { ok: true, event };
 }
 
 /**
