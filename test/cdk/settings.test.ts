@@ -86,6 +86,13 @@ describe('deployment settings (CDK context)', () => {
         },
       }),
     ).toThrow(/cdnDomains.*uploads/);
+    // a misspelt secret name would otherwise deploy a new, empty secret beside the existing one
+    expect(() =>
+      synth({
+        bundle: false,
+        context: { secretArns: { 'slack-webhok': 'arn:aws:secretsmanager:eu-west-1:1:secret:x-AbCdEf' } },
+      }),
+    ).toThrow(/secretArns.*slack-webhok/);
   });
 
   it('cdnDomains attaches the certificate and enforces TLS 1.2 for viewers', () => {

@@ -14,6 +14,14 @@ import type { CdkResourceKind } from './types.ts';
 export const GENERATED_SECRET = { passwordLength: 64, excludePunctuation: true } as const;
 
 export const secretKind: CdkResourceKind<'secret'> = {
+  // A misspelt name would otherwise be ignored silently and a new, empty secret created in its place.
+  checkSettings(settings, declared) {
+    const unknown = Object.keys(settings.secretArns).filter((n) => !declared.some((s) => s.name === n));
+    if (unknown.length)
+      throw new Error(
+        `context secretArns names secrets no pipeline declares: ${unknown.join(', ')} (declared: ${declared.map((s) => s.name).join(', ')})`,
+      );
+  },
   create(ctx, spec) {
     const id = `Secret${pascal(spec.name)}`;
     const existing = ctx.settings.secretArns[spec.name];
