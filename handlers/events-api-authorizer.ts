@@ -5,7 +5,10 @@ import { loadAuthorizerConfig } from '../pipelines/events-api/config.ts';
 import { KeyStore } from '../pipelines/events-api/key-store.ts';
 import { authorize } from '../pipelines/events-api/routes.ts';
 import { dynamoClient } from '../shared/aws/dynamodb.ts';
-import { HttpAuthorizerEventSchema, type HttpAuthorizerResult, parseEvent } from '../shared/events/index.ts';
+// The event modules themselves, not the library's index: every zod schema the index re-exports would be
+// bundled and built at cold start, since esbuild cannot tell that building a schema has no side effects.
+import { parseEvent } from '../shared/events/errors.ts';
+import { HttpAuthorizerEventSchema, type HttpAuthorizerResult } from '../shared/events/http.ts';
 import { createLogger } from '../shared/logger.ts';
 
 const config = loadAuthorizerConfig();

@@ -4,7 +4,10 @@ import type { Context } from 'aws-lambda';
 import { loadIngestConfig } from '../pipelines/events-api/config.ts';
 import { handleIngest } from '../pipelines/events-api/routes.ts';
 import { putRecords } from '../pipelines/stream-etl/producer.ts';
-import { HttpApiEventSchema, type HttpResult, parseEvent } from '../shared/events/index.ts';
+// The event modules themselves, not the library's index: every zod schema the index re-exports would be
+// bundled and built at cold start, since esbuild cannot tell that building a schema has no side effects.
+import { parseEvent } from '../shared/events/errors.ts';
+import { HttpApiEventSchema, type HttpResult } from '../shared/events/http.ts';
 import { createLogger } from '../shared/logger.ts';
 
 const config = loadIngestConfig();

@@ -8,7 +8,10 @@ import { loadQueryConfig } from '../pipelines/events-api/config.ts';
 import { handleQuery } from '../pipelines/events-api/routes.ts';
 import { dynamoClient } from '../shared/aws/dynamodb.ts';
 import { secretsClient } from '../shared/aws/secrets.ts';
-import { HttpApiEventSchema, type HttpResult, parseEvent } from '../shared/events/index.ts';
+// The event modules themselves, not the library's index: every zod schema the index re-exports would be
+// bundled and built at cold start, since esbuild cannot tell that building a schema has no side effects.
+import { parseEvent } from '../shared/events/errors.ts';
+import { HttpApiEventSchema, type HttpResult } from '../shared/events/http.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics, MetricUnit } from '../shared/metrics.ts';
 

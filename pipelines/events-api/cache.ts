@@ -12,8 +12,11 @@
 // the loader could not reach the cache (then it logs it and counts `CacheErrors`), in which case entries
 // expire after `ttlSeconds` (60 s by default). A cache that is down or slow is skipped: the read goes to
 // DynamoDB, with a log line and a `CacheErrors` metric, never an error to the caller.
+// The Valkey client (iovalkey) is loaded with a dynamic `import()` when a QueryCache is constructed, not at
+// module load: in the deployed bundle esbuild turns it into a lazy initialiser, so a function whose
+// CACHE_URL is empty (deployed with `-c cache=false`) never evaluates the client's modules at cold start.
 import { createHash } from 'node:crypto';
-import { Valkey } from 'iovalkey';
+import type { Valkey } from 'iovalkey';
 
 export { daysCovered, MAX_CACHED_DAYS } from './cache-days.ts';
 
@@ -43,7 +46,8 @@ const dayKey = (source: string, day: string) => `gen:{${source}}:${day}`;
 const sourceKey = (source: string) => `gen:{${source}}`;
 
 export class QueryCache {
-  private readonly client: Valkey;
+  /** Settles once the client module is loaded and the client made (it then connects on its own). */
+  private readonly client: Promise<Valkey>;
   private readonly ttlSeconds: number;
   private readonly onError: (operation: string, error: unknown) => void;
   private readonly connectWaitMs: number;
@@ -54,18 +58,24 @@ export class QueryCache {
     this.ttlSeconds = opts.ttlSeconds ?? 60;
     this.onError = opts.onError ?? (() => {});
     this.connectWaitMs = opts.connectWaitMs ?? 500;
-    this.client = new Valkey(opts.url, {
-      // Fail fast instead of queueing while disconnected: a request must not wait for the cache.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs ?? 150,
-      connectTimeout: 1_000,
-      lazyConnect: false,
-      // Keep trying to reconnect in the background, at most every 2 s.
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    const commandTimeout = opts.commandTimeoutMs ?? 150;
+    this.client = import('iovalkey').then(({ Valkey }) => {
+      const client = new Valkey(opts.url, {
+        // Fail fast instead of queueing while disconnected: a request must not wait for the cache.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout,
+        connectTimeout: 1_000,
+        lazyConnect: false,
+        // Keep trying to reconnect in the background, at most every 2 s.
+        retryStrategy: (times) => Math.min(times * 200, 2_000),
+      });
+      // Connection errors surface per command (as a miss); without a listener they would be printed raw.
+      client.on('error', () => {});
+      return client;
     });
-    // Connection errors surface per command (as a miss); without a listener they would be printed raw.
-    this.client.on('error', () => {});
+    // A failed load surfaces per operation (as a miss, through onError), never as an unhandled rejection.
+    this.client.catch(() => {});
   }
 
   /**
@@ -78,22 +88,23 @@ export class QueryCache {
     load: () => Promise<T>,
   ): Promise<{ value: T; hit: boolean }> {
     const genKeys = scope.days ? scope.days.map((d) => dayKey(scope.source, d)) : [sourceKey(scope.source)];
+    let client: Valkey | undefined;
     let key: string | undefined;
     try {
-      await this.connected();
-      const gens = await this.client.mget(...genKeys);
+      client = await this.connected();
+      const gens = await client.mget(...genKeys);
       key = `q:{${scope.source}}:${createHash('sha256')
         .update(JSON.stringify([identity, gens]))
         .digest('base64url')}`;
-      const cached = await this.client.get(key);
+      const cached = await client.get(key);
       if (cached !== null) return { value: JSON.parse(cached) as T, hit: true };
     } catch (err) {
       this.onError('read', err);
       key = undefined;
     }
     const value = await load();
-    if (key) {
-      await this.client.set(key, JSON.stringify(value), 'EX', this.ttlSeconds).catch((err: unknown) => {
+    if (client && key) {
+      await client.set(key, JSON.stringify(value), 'EX', this.ttlSeconds).catch((err: unknown) => {
         this.onError('write', err);
       });
     }
@@ -106,7 +117,6 @@ export class QueryCache {
    * reporting) if the cache could not be reached.
    */
   async bumpGenerations(written: Iterable<{ source: string; day: string }>): Promise<boolean> {
-    const pipeline = this.client.pipeline();
     const sources = new Set<string>();
     const seen = new Set<string>();
     for (const { source, day } of written) {
@@ -114,12 +124,13 @@ export class QueryCache {
       if (seen.has(k)) continue;
       seen.add(k);
       sources.add(source);
-      pipeline.incr(k).expire(k, GENERATION_TTL_SECONDS);
     }
-    for (const s of sources) pipeline.incr(sourceKey(s)).expire(sourceKey(s), GENERATION_TTL_SECONDS);
     if (!seen.size) return true;
     try {
-      await this.connected();
+      const client = await this.connected();
+      const pipeline = client.pipeline();
+      for (const k of seen) pipeline.incr(k).expire(k, GENERATION_TTL_SECONDS);
+      for (const s of sources) pipeline.incr(sourceKey(s)).expire(sourceKey(s), GENERATION_TTL_SECONDS);
       const results = (await pipeline.exec()) ?? [];
       const failed = results.find(([err]) => err);
       if (failed) throw failed[0];
@@ -130,19 +141,22 @@ export class QueryCache {
     }
   }
 
-  /** Resolves once connected, waiting at most connectWaitMs; rejects (a miss) otherwise. */
-  private async connected(): Promise<void> {
-    if (this.client.status === 'ready') return;
-    if (Date.now() < this.noWaitUntil) throw new Error(`cache not connected (${this.client.status})`);
+  /**
+   * The client once connected, waiting at most connectWaitMs for the connection; rejects (a miss)
+   * otherwise. Loading the client's module (bundled, local) is not counted in that wait.
+   */
+  private async connected(): Promise<Valkey> {
+    const client = await this.client;
+    if (client.status === 'ready') return client;
+    if (Date.now() < this.noWaitUntil) throw new Error(`cache not connected (${client.status})`);
     let timer: NodeJS.Timeout | undefined;
     let onReady: (() => void) | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
         onReady = resolve;
-        this.client.once('ready', onReady);
+        client.once('ready', onReady);
         timer = setTimeout(
-          () =>
-            reject(new Error(`cache not connected after ${this.connectWaitMs} ms (${this.client.status})`)),
+          () => reject(new Error(`cache not connected after ${this.connectWaitMs} ms (${client.status})`)),
           this.connectWaitMs,
         );
       });
@@ -151,11 +165,13 @@ export class QueryCache {
       throw err;
     } finally {
       clearTimeout(timer);
-      if (onReady) this.client.off('ready', onReady);
+      if (onReady) client.off('ready', onReady);
     }
+    return client;
   }
 
   async close(): Promise<void> {
-    this.client.disconnect();
+    // A client that never loaded has nothing to close.
+    (await this.client.catch(() => undefined))?.disconnect();
   }
 }
