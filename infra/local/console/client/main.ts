@@ -137,6 +137,20 @@ function OverviewView() {
   </section>`;
 }
 
+/**
+ * The size an image is shown at inside a `maxW`×`maxH` box (its measured size scaled down to fit, as the
+ * CSS max-width/max-height would), as width/height attributes: the page is laid out once, before any
+ * thumbnail has arrived or been decoded, and not again as each one does. Nothing when the size is unknown.
+ */
+const shownSize = (o: { width?: number; height?: number }, maxW: number, maxH: number) => {
+  if (!o.width || !o.height) return {};
+  const scale = Math.min(1, maxW / o.width, maxH / o.height);
+  return {
+    width: Math.max(1, Math.round(o.width * scale)),
+    height: Math.max(1, Math.round(o.height * scale)),
+  };
+};
+
 const dims = (o: { width?: number; height?: number; format?: string }) =>
   `${o.width && o.height ? `${o.width}×${o.height}` : '?×?'} ${o.format ?? ''}`;
 
@@ -184,7 +198,7 @@ function ImagesView({ pipeline }: { pipeline: string }) {
     ${data.cards.map(
       (c) => html`<div class="card upload" data-testid="upload" data-key=${c.upload.key}>
         <div class="original">
-          ${c.upload.width ? html`<img src=${objectUrl(data.source, c.upload.key, 240, c.upload.eTag)} alt=${c.upload.key} loading="lazy" />` : html`<div class="pending">not an image</div>`}
+          ${c.upload.width ? html`<img loading="lazy" decoding="async" ...${shownSize(c.upload, 240, 180)} src=${objectUrl(data.source, c.upload.key, 240, c.upload.eTag)} alt=${c.upload.key} />` : html`<div class="pending">not an image</div>`}
           <div><b title=${c.upload.key}>${c.upload.key}</b></div>
           <div class="muted small">${dims(c.upload)} · ${bytes(c.upload.bytes)}</div>
           <button class="danger" data-testid="delete-upload" disabled=${busy === c.upload.key} onClick=${() => remove(c.upload.key)}>${busy === c.upload.key ? 'Deleting…' : 'Delete upload'}</button>
@@ -199,7 +213,7 @@ function ImagesView({ pipeline }: { pipeline: string }) {
                   ) => html`<figure class="variant" data-testid=${v.object ? 'variant' : 'variant-pending'} data-variant=${v.name}>
                     ${
                       v.object
-                        ? html`<a href=${objectUrl(data.display, v.key)} target="_blank"><img src=${objectUrl(data.display, v.key, v.name === 'thumb' ? undefined : 200, v.object.eTag)} alt=${v.key} loading="lazy" /></a>`
+                        ? html`<a href=${objectUrl(data.display, v.key)} target="_blank"><img loading="lazy" decoding="async" ...${shownSize(v.object, 200, 200)} src=${objectUrl(data.display, v.key, v.name === 'thumb' ? undefined : 200, v.object.eTag)} alt=${v.key} /></a>`
                         : html`<div class="pending">…</div>`
                     }
                     <figcaption><b>${v.name}</b>${v.object ? html`<br />${dims(v.object)}<br />${bytes(v.object.bytes)}` : html`<br /><span class="muted">not yet</span>`}</figcaption>

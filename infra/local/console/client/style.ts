@@ -23,7 +23,7 @@ button { font: inherit; padding: 4px 10px; border: 1px solid #aab7b8; background
 button:hover:not(:disabled) { background: #f2f3f3; } button:disabled { opacity: .5; cursor: default; }
 button.danger { color: #c7291d; border-color: #e8a39d; } button.link { border: 0; background: none; color: #1264a3; padding: 0 4px; }
 .uploads { display: grid; gap: 12px; }
-.upload { display: flex; gap: 16px; margin: 0; }
+.upload { display: flex; gap: 16px; margin: 0; content-visibility: auto; contain-intrinsic-size: auto 260px; }
 .original { width: 240px; flex: none; } .original img { max-width: 240px; max-height: 180px; display: block; margin-bottom: 4px; border-radius: 4px; }
 .original b { word-break: break-all; font-size: 13px; }
 .variants { display: flex; gap: 12px; align-items: flex-start; flex-wrap: wrap; }
