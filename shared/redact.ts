@@ -11,17 +11,30 @@
  */
 export function redact(text: string, url: string): string {
   if (!url) return text;
-  let out = text.replace(encodedPattern(url), '<redacted webhook>');
+  let out = text;
+  for (const [pattern, replacement] of patternsFor(url)) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/** Compiled once per URL: the local cloud redacts every function log line, each with the same URL. */
+const compiled = new Map<string, Array<[RegExp, string]>>();
+
+function patternsFor(url: string): Array<[RegExp, string]> {
+  let patterns = compiled.get(url);
+  if (patterns) return patterns;
+  patterns = [[encodedPattern(url), '<redacted webhook>']];
   try {
     const { pathname, search } = new URL(url);
     const secretPart = pathname + search;
-    if (secretPart.length > 1) out = out.replace(encodedPattern(secretPart), '/<redacted>');
+    if (secretPart.length > 1) patterns.push([encodedPattern(secretPart), '/<redacted>']);
     const token = pathname.split('/').filter(Boolean).pop() ?? '';
-    if (token.length >= 8) out = out.replace(encodedPattern(token), '<redacted>');
+    if (token.length >= 8) patterns.push([encodedPattern(token), '<redacted>']);
   } catch {
     // not a URL: nothing more to strip
   }
-  return out;
+  if (compiled.size >= 16) compiled.clear();
+  compiled.set(url, patterns);
+  return patterns;
 }
 
 /** A case-insensitive pattern matching `secret` with each character in any of its encodings. */
