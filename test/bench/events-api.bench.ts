@@ -132,7 +132,10 @@ const POST_IN_FLIGHT = 4;
 
 async function postRow(s: Side): Promise<BenchResult> {
   const events = Array.from({ length: BATCH }, (_, i) => realisticRecord(i));
+  // Each side's payload is prepared once, outside the timed rounds: the direct side's encoded records, the
+  // API side's JSON body (as bytes, so that the client does not re-encode it on every call either).
   const records = events.map((e) => ({ Data: encodeRecord(e) }));
+  const body = Buffer.from(JSON.stringify(events), 'utf8');
   const firehose = new FirehoseClient(s.cloud.clientConfig);
   const run = async (call: () => Promise<void>) => {
     let next = 0;
@@ -146,7 +149,7 @@ async function postRow(s: Side): Promise<BenchResult> {
     return ms;
   };
   const viaApi = async () => {
-    const res = await s.api.post<{ accepted: number }>(s.key, events);
+    const res = await s.api.post<{ accepted: number }>(s.key, undefined, { raw: body });
     if (res.status !== 202 || res.json.accepted !== BATCH)
       throw new Error(`POST answered ${res.status}: ${res.text.slice(0, 200)}`);
   };
