@@ -4,14 +4,11 @@
 // index and file), that an upload ending early stores nothing, that a SIGKILL right after the answer keeps
 // what was answered, and that a data dir written before (small bodies in files) still reads. Expected S3
 // answers as in s3-conformance.test.ts: Amazon S3 API Reference (API_<Operation>).
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -27,9 +24,8 @@ import {
 import { ClassicLevel } from 'classic-level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INLINE_MAX } from '../../infra/local/s3/store.ts';
-import { rejection, startTestS3, type TestS3 } from '../support/s3-engine.ts';
+import { rawRequest, rejection, startEngineChild, startTestS3, type TestS3 } from '../support/s3-engine.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const B = 'inline';
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 const bytes = async (o: { Body?: { transformToByteArray(): Promise<Uint8Array> } }) =>
@@ -55,35 +51,6 @@ async function indexEntries(dir: string, prefix: 'O' | 'D'): Promise<Array<[stri
   } finally {
     await db.close();
   }
-}
-
-function raw(
-  port: number,
-  method: string,
-  p: string,
-  body?: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path: p,
-        headers: body === undefined ? {} : { 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 describe('bodies held in the index', () => {
@@ -283,39 +250,27 @@ describe('bodies held in the index', () => {
 describe('crash safety of bodies held in the index', () => {
   it('finds a small PUT, overwrite and delete after a SIGKILL right after their answers', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'local-s3-inline-crash-'));
-    const start = async () => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'test/local/fixtures/s3-engine-child.ts', path.join(dir, 's3')],
-        { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stdout?.on('data', (d: Buffer) => {
-          const m = /ready (\d+)/.exec(d.toString());
-          if (m) resolve(Number(m[1]));
-        });
-        child.once('exit', () => reject(new Error('engine child exited')));
-      });
-      return { child, port };
-    };
+    const start = () => startEngineChild(path.join(dir, 's3'));
     try {
       const first = await start();
-      expect((await raw(first.port, 'PUT', '/crash/old', 'old body')).status).toBe(200);
-      expect((await raw(first.port, 'PUT', '/crash/gone', 'to delete')).status).toBe(200);
-      expect((await raw(first.port, 'PUT', '/crash/old', 'new body')).status).toBe(200);
-      expect((await raw(first.port, 'DELETE', '/crash/gone')).status).toBe(204);
-      expect((await raw(first.port, 'PUT', '/crash/last', 'answered just before the kill')).status).toBe(200);
+      expect((await rawRequest(first.port, 'PUT', '/crash/old', 'old body')).status).toBe(200);
+      expect((await rawRequest(first.port, 'PUT', '/crash/gone', 'to delete')).status).toBe(200);
+      expect((await rawRequest(first.port, 'PUT', '/crash/old', 'new body')).status).toBe(200);
+      expect((await rawRequest(first.port, 'DELETE', '/crash/gone')).status).toBe(204);
+      expect(
+        (await rawRequest(first.port, 'PUT', '/crash/last', 'answered just before the kill')).status,
+      ).toBe(200);
       first.child.kill('SIGKILL');
       await new Promise((r) => first.child.once('exit', r));
 
       const second = await start();
       try {
-        expect(await raw(second.port, 'GET', '/crash/old')).toEqual({ status: 200, body: 'new body' });
-        expect(await raw(second.port, 'GET', '/crash/last')).toEqual({
+        expect(await rawRequest(second.port, 'GET', '/crash/old')).toEqual({ status: 200, body: 'new body' });
+        expect(await rawRequest(second.port, 'GET', '/crash/last')).toEqual({
           status: 200,
           body: 'answered just before the kill',
         });
-        expect((await raw(second.port, 'GET', '/crash/gone')).status).toBe(404);
+        expect((await rawRequest(second.port, 'GET', '/crash/gone')).status).toBe(404);
       } finally {
         second.child.kill('SIGKILL');
         await new Promise((r) => second.child.once('exit', r));

@@ -3,19 +3,15 @@
 // nothing outside the engine's own layout; a 241+ character key segment is an ordinary key; an upload
 // that ends early stores nothing and reports nothing; a SIGKILL in the middle of an upload leaves no
 // half-written object; and an s3rver-era data directory is migrated on first start.
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/local-cloud.ts';
-import { rejection, startTestS3, type TestS3 } from '../support/s3-engine.ts';
+import { rawRequest, rejection, startEngineChild, startTestS3, type TestS3 } from '../support/s3-engine.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let t: TestS3;
 /**
  * A tree of its own around the data dir (nested four levels down, deeper than any hostile key climbs), so
@@ -33,35 +29,12 @@ afterAll(async () => {
   await rm(parent, { recursive: true, force: true });
 });
 
-/** Sends a request with its path exactly as given (fetch and URL would resolve "..": a raw client does not). */
-function raw(
-  method: string,
-  rawPath: string,
-  body?: string,
-  port = t.port,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path: rawPath,
-        headers: body === undefined ? {} : { 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/**
+ * A request to this file's engine (or the one on `port`) with its path exactly as given (fetch and URL would
+ * resolve "..": a raw client does not).
+ */
+const raw = (method: string, rawPath: string, body?: string, port = t.port) =>
+  rawRequest(port, method, rawPath, body);
 
 /** Every file below `dir`, relative. */
 async function files(dir: string): Promise<string[]> {
@@ -189,29 +162,9 @@ describe('uploads that end early', () => {
 
   it('answers IncompleteBody when the body is shorter than an aws-chunked decoded length', async () => {
     const body = '5\r\nhello\r\n0\r\n\r\n';
-    const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port: t.port,
-          method: 'PUT',
-          path: '/sandbox/short',
-          headers: {
-            'content-encoding': 'aws-chunked',
-            'x-amz-decoded-content-length': '10',
-            'content-length': body.length,
-          },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (d: Buffer) => {
-            text += d.toString();
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
+    const r = await rawRequest(t.port, 'PUT', '/sandbox/short', body, {
+      'content-encoding': 'aws-chunked',
+      'x-amz-decoded-content-length': '10',
     });
     expect(r.status).toBe(400);
     expect(r.body).toContain('<Code>IncompleteBody</Code>');
@@ -225,24 +178,7 @@ describe('uploads that end early', () => {
 describe('crash safety', () => {
   it('shows no half-written object after SIGKILL mid-upload, and keeps what was committed', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'local-s3-crash-'));
-    const start = async () => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'test/local/fixtures/s3-engine-child.ts', path.join(dir, 's3')],
-        {
-          cwd: repoRoot,
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stdout?.on('data', (d: Buffer) => {
-          const m = /ready (\d+)/.exec(d.toString());
-          if (m) resolve(Number(m[1]));
-        });
-        child.once('exit', () => reject(new Error('engine child exited')));
-      });
-      return { child, port };
-    };
+    const start = () => startEngineChild(path.join(dir, 's3'));
     try {
       const first = await start();
       expect((await raw('PUT', '/crash/committed', 'kept', first.port)).status).toBe(200);
