@@ -320,15 +320,14 @@ function OneStream({ pipeline, stream, tables }: { pipeline: string; stream: str
   </div>`;
 }
 
-function Failed({
-  pipeline,
-  stream,
-  mine,
-}: {
+/** What each part of the stream view gets: its pipeline, its delivery stream, and which activity is its own. */
+interface StreamPartProps {
   pipeline: string;
   stream: string;
   mine: (i: ActivityItem) => boolean;
-}) {
+}
+
+function Failed({ pipeline, stream, mine }: StreamPartProps) {
   const { data, error, reload } = useLoad(
     () =>
       getJson<{ records: FailedRecord[]; objects: number; more: boolean }>('stream/failed', {
@@ -404,15 +403,7 @@ interface LakeLevel {
   next?: string;
 }
 
-function Lake({
-  pipeline,
-  stream,
-  mine,
-}: {
-  pipeline: string;
-  stream: string;
-  mine: (i: ActivityItem) => boolean;
-}) {
+function Lake({ pipeline, stream, mine }: StreamPartProps) {
   const [prefix, setPrefix] = useState<string | undefined>();
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
@@ -464,17 +455,7 @@ function Lake({
   </div>`;
 }
 
-function Items({
-  pipeline,
-  stream,
-  table,
-  mine,
-}: {
-  pipeline: string;
-  stream: string;
-  table: string;
-  mine: (i: ActivityItem) => boolean;
-}) {
+function Items({ pipeline, stream, table, mine }: StreamPartProps & { table: string }) {
   const [form, setForm] = useState({ pk: '', from: '', to: '' });
   const [query, setQuery] = useState(form);
   const [cursors, setCursors] = useState<string[]>([]);
