@@ -18,10 +18,7 @@ export async function handler(event: unknown, context: Context): Promise<HttpRes
   const request = parseEvent(HttpApiEventSchema, event, 'HTTP API event');
   // Within API Gateway's 30 s: a few quick rounds, then what is still failing is answered as failed.
   const result = await handleIngest(request, (events) =>
-    putRecords(
-      events.map((e) => ({ ...e })),
-      { streamName: config.EVENTS_STREAM, maxAttempts: 4, maxDelayMs: 1_000 },
-    ),
+    putRecords(events, { streamName: config.EVENTS_STREAM, maxAttempts: 4, maxDelayMs: 1_000 }),
   );
   logger.info('ingest', { status: result.statusCode });
   return result;

@@ -57,14 +57,16 @@ export const EventRecordSchema = z.strictObject({
 });
 
 /** A valid record after normalisation: this is exactly what is written to the lake, one per line. */
-export interface NormalisedEvent {
+// A type alias rather than an interface, so that it is a JSON object (Record<string, unknown>) to the
+// producer as it is: the events API sends normalised events without copying them.
+export type NormalisedEvent = {
   eventId: string;
   source: string;
   type: string;
   /** ISO-8601 UTC with milliseconds, e.g. `2024-05-01T12:00:00.000Z`. */
   time: string;
   data: unknown;
-}
+};
 
 export type ParseResult = { ok: true; event: NormalisedEvent } | { ok: false; reason: string };
 
