@@ -2,7 +2,9 @@
 // `GET /events/{id}`, `$default`), runs the REQUEST Lambda authorizer (simple responses, result cached per
 // identity source for its TTL, 401 without calling it when an identity source is missing), builds the
 // route's event with the shared builders (shared/events/builders.ts) and maps the function's answer back
-// as API Gateway does. Hand-written: no library emulates HTTP APIs in process. The answers AWS documents:
+// as API Gateway does. A text body reaches the function's worker as its UTF-8 bytes and is decoded there
+// (lambda-protocol.ts, Utf8Text), so this thread, which serves every request, does not decode large bodies.
+// Hand-written: no library emulates HTTP APIs in process. The answers AWS documents:
 // - a function error: 500 `{"message":"Internal Server Error"}`; over the 30 s integration timeout (or the
 //   function's own timeout): 503 `{"message":"Service Unavailable"}`;
 // - the authorizer says no: 403 `{"message":"Forbidden"}`; it fails: 500; an identity source is missing:
@@ -11,7 +13,8 @@
 //   decoded; any other JSON answer: 200 with the answer as a JSON body.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildHttpApiEvent, buildHttpAuthorizerEvent } from '../../shared/events/builders.ts';
-import { HttpAuthorizerResultSchema, HttpResultSchema } from '../../shared/events/http.ts';
+import { type HttpApiEvent, HttpAuthorizerResultSchema, HttpResultSchema } from '../../shared/events/http.ts';
+import { Utf8Text } from './lambda-protocol.ts';
 import { BodyTooLarge, readBody } from './protocol.ts';
 
 /** HTTP API limits (API Gateway quotas): 10 MB payload, 30 s integration timeout. */
@@ -139,13 +142,14 @@ export class LocalHttpApi {
       if (verdict.status) return message(res, verdict.status, verdict.text);
       authorizerContext = verdict.context;
     }
-    const event = buildHttpApiEvent({
+    const text = body.length > 0 && TEXT_TYPES.test(contentType);
+    const event: Omit<HttpApiEvent, 'body'> & { body?: string | Utf8Text } = buildHttpApiEvent({
       ...common,
-      ...(body.length
-        ? { body: TEXT_TYPES.test(contentType) ? body.toString('utf8') : new Uint8Array(body) }
-        : {}),
+      ...(body.length ? { body: text ? '' : new Uint8Array(body) } : {}),
       ...(authorizerContext ? { authorizerContext } : {}),
     });
+    // A text body goes to the function's worker as its bytes and is decoded there, not on this thread.
+    if (text) event.body = new Utf8Text(body);
     const result = await this.invokeWithTimeout(found.route.functionId, event);
     if (!result.ok) {
       const timedOut =

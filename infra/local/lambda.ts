@@ -3,7 +3,9 @@
 // terminated, as Lambda freezes and discards a timed-out sandbox) and memory (V8's old generation at
 // memoryMb; its young generation bounded for the host, DEFAULTS.workerYoungGenerationMb). Async
 // invocations (S3, SNS) are retried twice with a delay, then dead-lettered, as Lambda does for event
-// sources that invoke asynchronously. Hand-written: no library runs Lambda handlers in-process.
+// sources that invoke asynchronously. An event's Utf8Text fields (lambda-protocol.ts) go to the worker as
+// bytes, moved when they can be, and are decoded there. Hand-written: no library runs Lambda handlers
+// in-process.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -13,12 +15,13 @@ import { Worker } from 'node:worker_threads';
 import type { FunctionSpec } from '../../pipelines/types.ts';
 import { DEFAULTS, type LocalEnv } from './config.ts';
 import type { DeadLetterStore } from './dlq.ts';
-import type {
-  InitDoneMessage,
-  InvokeMessage,
-  LambdaErrorPayload,
-  WorkerData,
-  WorkerReply,
+import {
+  type InitDoneMessage,
+  type InvokeMessage,
+  type LambdaErrorPayload,
+  Utf8Text,
+  type WorkerData,
+  type WorkerReply,
 } from './lambda-protocol.ts';
 import { ACCOUNT_ID, REGION } from './names.ts';
 
@@ -120,6 +123,30 @@ export function functionArn(id: string): string {
 }
 
 export type LogSink = (functionId: string, line: string) => void;
+
+/**
+ * The event as posted to a worker: its Utf8Text fields as their bytes, named for the worker to decode, and
+ * the ArrayBuffers to transfer rather than copy (those the bytes fill entirely, so that nothing else is
+ * detached with them; a slice of a shared pool is copied).
+ */
+function forWorker(
+  event: unknown,
+): Pick<InvokeMessage, 'event' | 'utf8Fields'> & { transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return { event, transfer };
+  let copy: Record<string, unknown> | undefined;
+  const utf8Fields: string[] = [];
+  for (const [k, v] of Object.entries(event)) {
+    if (!(v instanceof Utf8Text)) continue;
+    copy ??= { ...event };
+    copy[k] = v.bytes;
+    utf8Fields.push(k);
+    const buf = v.bytes.buffer;
+    if (buf instanceof ArrayBuffer && v.bytes.byteOffset === 0 && v.bytes.byteLength === buf.byteLength)
+      transfer.push(buf);
+  }
+  return copy ? { event: copy, utf8Fields, transfer } : { event, transfer };
+}
 
 /** A pool of workers running one function. */
 export class FunctionPool {
@@ -260,9 +287,10 @@ export class FunctionPool {
     const timer = setTimeout(onTimeout, slot.warm ? timeoutMs : timeoutMs + INIT_LIMIT_MS);
     slot.warm = true;
     slot.current = { id, resolve: next.resolve, timer, onTimeout, logs: [] };
-    const msg: InvokeMessage = { id, deadline, timeoutMs, ...next.message };
+    const { transfer, ...posted } = forWorker(next.message.event);
+    const msg: InvokeMessage = { id, deadline, timeoutMs, ...next.message, ...posted };
     try {
-      slot.worker.postMessage(msg);
+      slot.worker.postMessage(msg, transfer);
     } catch (err) {
       this.discard(slot);
       this.finish(slot, {

@@ -99,6 +99,14 @@ async function invoke(msg: InvokeMessage): Promise<unknown> {
     fail: (error: Error | string) => settle?.(error, undefined),
     succeed: (result: unknown) => settle?.(undefined, result),
   };
+  if (msg.utf8Fields) {
+    // Text the main thread handed over as bytes (lambda-protocol.ts, Utf8Text): the handler sees strings.
+    const event = msg.event as Record<string, Uint8Array | string>;
+    for (const k of msg.utf8Fields) {
+      const b = event[k] as Uint8Array;
+      event[k] = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+    }
+  }
   const returned = handler(msg.event, context, (err, result) => settle?.(err, result));
   // Async handlers return a promise; callback-style handlers (3 parameters) call back instead.
   if (returned !== null && typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') {

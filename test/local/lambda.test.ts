@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../infra/local/config.ts';
 import type { DeadLetter } from '../../infra/local/dlq.ts';
 import { type FunctionConfig, FunctionPool, localWorkerCap } from '../../infra/local/lambda.ts';
+import { Utf8Text } from '../../infra/local/lambda-protocol.ts';
 import { imageResize } from '../../pipelines/image-resize/definition.ts';
 import { decodeS3Key, S3EventSchema, SnsEventSchema } from '../../shared/events/index.ts';
 import { startTestCloud, type TestCloud, waitFor } from '../support/local-cloud.ts';
@@ -315,6 +316,58 @@ export async function handler() {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(pool.workerCount).toBe(1);
     expect(await call(pool)).toEqual({ threadId: first.threadId, invocations: 2 });
+  });
+});
+
+describe('text handed over as bytes (Utf8Text)', () => {
+  it('reaches the handler as the string Buffer#toString would give, its bytes moved rather than copied', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'local-utf8-'));
+    const entryPath = path.join(dir, 'echo.mjs');
+    await writeFile(
+      entryPath,
+      'export async function handler(event) { return { body: event.body, type: typeof event.body, other: event.other }; }\n',
+    );
+    const pool = new FunctionPool(
+      {
+        id: 'echo',
+        entry: 'echo.mjs',
+        entryPath,
+        handlerName: 'handler',
+        memoryMb: 128,
+        timeoutSeconds: 10,
+        concurrency: 1,
+        env: {},
+      },
+      () => {},
+    );
+    try {
+      // Multi-byte characters (2, 3 and 4 bytes in UTF-8), a chunk boundary inside one of them, and an
+      // invalid sequence, which decodes to U+FFFD as Buffer#toString decodes it on the main thread.
+      const text = `${'Café ☕ 𝄞 '.repeat(20_000)}end`;
+      const whole = Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0xc3])]);
+      const expected = whole.toString('utf8');
+      const owned = new Uint8Array(whole); // a copy that is the whole of its own ArrayBuffer
+      const given = new Utf8Text(owned);
+      const r = await pool.invoke({ body: given, other: 'plain' });
+      if (!r.ok) throw new Error(`${r.error.errorType}: ${r.error.errorMessage}`);
+      expect(r.value).toEqual({ body: expected, type: 'string', other: 'plain' });
+      // Transferred to the worker: the bytes are gone from this thread; the length is kept for logs.
+      expect(owned.byteLength).toBe(0);
+      expect(given.byteLength).toBe(whole.byteLength);
+
+      // A slice of Node's shared buffer pool is copied, so nothing else in the pool is detached with it.
+      const pooled = Buffer.from('small café', 'utf8');
+      expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
+      const neighbour = Buffer.from('neighbour', 'utf8');
+      const s = await pool.invoke({ body: new Utf8Text(pooled) });
+      if (!s.ok) throw new Error(`${s.error.errorType}: ${s.error.errorMessage}`);
+      expect((s.value as { body: string }).body).toBe('small café');
+      expect(pooled.toString('utf8')).toBe('small café');
+      expect(neighbour.toString('utf8')).toBe('neighbour');
+    } finally {
+      await pool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

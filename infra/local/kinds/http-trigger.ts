@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { LocalSample, TriggerOf } from '../../../pipelines/types.ts';
 import { REPO_ROOT } from '../config.ts';
+import { Utf8Text } from '../lambda-protocol.ts';
 import { apiUrl } from './api.ts';
 import { quote } from './s3-trigger.ts';
 import type { DemoClients, LocalTriggerKind } from './types.ts';
@@ -42,12 +43,13 @@ export const httpTrigger: LocalTriggerKind<'http'> = {
     const e = event as {
       rawPath?: string;
       rawQueryString?: string;
-      body?: string;
+      body?: string | Utf8Text;
       requestContext?: { http?: { method?: string } };
     };
     const target = `${e.rawPath ?? '?'}${e.rawQueryString ? `?${e.rawQueryString}` : ''}`;
     const shown = target.length > 100 ? `${target.slice(0, 99)}…` : target;
-    const body = e.body ? ` (${Buffer.byteLength(e.body)} bytes)` : '';
+    const bytes = e.body instanceof Utf8Text ? e.body.byteLength : e.body ? Buffer.byteLength(e.body) : 0;
+    const body = bytes ? ` (${bytes} bytes)` : '';
     return `http ${e.requestContext?.http?.method ?? '?'} ${shown}${body}`;
   },
   tryCommands(t, sample, ctx) {
