@@ -341,6 +341,13 @@ export const LocalHintsSchema = z.strictObject({
    */
   cpuBound: z.boolean().optional(),
   /**
+   * The handler parses a large request (megabytes of JSON) and allocates while it holds it. Locally, workers
+   * get a small V8 young generation so that several fit one host; such a handler's workers get the one
+   * Lambda gives the function's memory instead (infra/local/lambda.ts, localYoungGenerationMb), so that its
+   * scavenges do not copy and promote the request it holds.
+   */
+  largeRequests: z.boolean().optional(),
+  /**
    * A sample input for this function's trigger, used by the start screen's copy-paste commands and by
    * `npm run demo` (each trigger kind's local plug-in decides how to send it: an S3 upload, an SNS publish,
    * Firehose records).

@@ -44,7 +44,10 @@ export const DEFAULTS = {
   /**
    * V8's young generation of each function worker, MB (two semi-spaces and the new large-object space,
    * a third each). V8's default for a worker is 48 MB, and an allocating handler soon keeps its two
-   * 16 MB semi-spaces resident: with several workers in one process that is most of their heap.
+   * 16 MB semi-spaces resident: with several workers in one process that is most of their heap. A function
+   * whose definition says `local.largeRequests` gets Lambda's sizing instead (localYoungGenerationMb).
    */
   workerYoungGenerationMb: 12,
+  /** The most young generation a worker gets, MB: V8's own default for a worker. */
+  workerYoungGenerationCapMb: 48,
 };

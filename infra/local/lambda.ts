@@ -1,7 +1,7 @@
 // Local Lambda: each function gets a pool of worker threads (one invocation per worker at a time, at most
 // localWorkerCap() workers, idle ones terminated after a while), its own environment, its configured timeout (the worker is
 // terminated, as Lambda freezes and discards a timed-out sandbox) and memory (V8's old generation at
-// memoryMb; its young generation bounded for the host, DEFAULTS.workerYoungGenerationMb). Async
+// memoryMb; its young generation bounded for the host, localYoungGenerationMb). Async
 // invocations (S3, SNS) are retried twice with a delay, then dead-lettered, as Lambda does for event
 // sources that invoke asynchronously. An event's Utf8Text fields (lambda-protocol.ts) go to the worker as
 // bytes, moved when they can be, and are decoded there. Hand-written: no library runs Lambda handlers
@@ -37,7 +37,7 @@ export interface FunctionConfig {
   concurrency: number;
   /** A worker idle this long is terminated (its memory returns); 0 or unset = kept until close. */
   idleMs?: number;
-  /** V8's young generation per worker, MB (see DEFAULTS.workerYoungGenerationMb). */
+  /** V8's young generation per worker, MB (default DEFAULTS.workerYoungGenerationMb; localYoungGenerationMb). */
   youngGenerationMb?: number;
   env: Record<string, string>;
 }
@@ -64,6 +64,22 @@ export function localWorkerCap(
   if (env.LOCAL_POOL_SIZING === 'reserved') return wanted;
   const hostCap = fn.local?.cpuBound ? cores : Math.max(2, cores);
   return Math.max(1, Math.min(wanted, hostCap));
+}
+
+/**
+ * V8's young generation for a function's workers, MB. By default the small local one
+ * (DEFAULTS.workerYoungGenerationMb: several workers share one host). A function whose definition says
+ * `local.largeRequests` holds a large request while it allocates (the events API's ingest: a batch of up to
+ * 500 events), and with 4 MB semi-spaces every scavenge copies that request and promotes it: it gets the
+ * young generation Lambda's Node.js runtime gives it instead. The runtime's bootstrap starts node with
+ * `--max-semi-space-size` = memory / 10 / 2 (5% of the memory), which V8 rounds up to a power of two, and a
+ * young generation is three semi-spaces' worth (two semi-spaces and the new large-object space); at most
+ * DEFAULTS.workerYoungGenerationCapMb, V8's default for a worker.
+ */
+export function localYoungGenerationMb(fn: Pick<FunctionSpec, 'memoryMb' | 'local'>): number {
+  if (!fn.local?.largeRequests) return DEFAULTS.workerYoungGenerationMb;
+  const semiSpaceMb = 2 ** Math.ceil(Math.log2(Math.max(1, Math.floor(fn.memoryMb / 20))));
+  return Math.min(DEFAULTS.workerYoungGenerationCapMb, 3 * semiSpaceMb);
 }
 
 export type InvokeResult = { ok: true; value: unknown } | { ok: false; error: LambdaErrorPayload };

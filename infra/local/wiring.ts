@@ -12,7 +12,14 @@ import type { JournalEntry, JournalLike } from './journal.ts';
 import { eachResource, resourceKind, triggerKind } from './kinds/index.ts';
 import { supplySecret } from './kinds/secret.ts';
 import type { LocalServices, TriggerWiring } from './kinds/types.ts';
-import { type AsyncInvoker, FunctionPool, functionArn, type InvokeResult, localWorkerCap } from './lambda.ts';
+import {
+  type AsyncInvoker,
+  FunctionPool,
+  functionArn,
+  type InvokeResult,
+  localWorkerCap,
+  localYoungGenerationMb,
+} from './lambda.ts';
 import { REGION } from './names.ts';
 import { resolveEnvironment } from './resources.ts';
 
@@ -87,6 +94,7 @@ export async function wire(o: WiringOptions): Promise<Wired> {
           memoryMb: fn.memoryMb,
           timeoutSeconds: fn.timeoutSeconds,
           concurrency: localWorkerCap(fn, o.env),
+          youngGenerationMb: localYoungGenerationMb(fn),
           idleMs: o.env.LOCAL_WORKER_IDLE_MS ?? DEFAULTS.workerIdleMs,
           env,
         },

@@ -17,9 +17,15 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../infra/local/config.ts';
 import type { DeadLetter } from '../../infra/local/dlq.ts';
-import { type FunctionConfig, FunctionPool, localWorkerCap } from '../../infra/local/lambda.ts';
+import {
+  type FunctionConfig,
+  FunctionPool,
+  localWorkerCap,
+  localYoungGenerationMb,
+} from '../../infra/local/lambda.ts';
 import { Utf8Text } from '../../infra/local/lambda-protocol.ts';
 import { imageResize } from '../../pipelines/image-resize/definition.ts';
+import { allFunctions } from '../../pipelines/index.ts';
 import { decodeS3Key, S3EventSchema, SnsEventSchema } from '../../shared/events/index.ts';
 import { startTestCloud, type TestCloud, waitFor } from '../support/local-cloud.ts';
 import { testPipeline } from './fixtures/pipeline.ts';
@@ -213,6 +219,23 @@ describe('worker pool sizing and idle release', () => {
     expect(localWorkerCap({ reservedConcurrency: 10 }, { LOCAL_POOL_SIZING: 'reserved' }, 2)).toBe(10);
     // The image function is the CPU-bound one; the sizing reads that from its definition.
     expect(imageResize.functions[0]?.local?.cpuBound).toBe(true);
+  });
+
+  it("gives a function with large requests Lambda's young generation, up to V8's default for a worker", () => {
+    // Lambda's Node.js bootstrap: --max-semi-space-size = memory / 10 / 2 MB, which V8 rounds up to a power
+    // of two; V8's young generation is three semi-spaces (two, and the new large-object space); V8's own
+    // default for a worker is 48 MB. Without the hint: the small local default.
+    const large = (memoryMb: number) => localYoungGenerationMb({ memoryMb, local: { largeRequests: true } });
+    expect(large(64)).toBe(12);
+    expect(large(128)).toBe(24);
+    expect(large(256)).toBe(48);
+    expect(large(10_240)).toBe(DEFAULTS.workerYoungGenerationCapMb);
+    expect(localYoungGenerationMb({ memoryMb: 1024 })).toBe(DEFAULTS.workerYoungGenerationMb);
+    const fns = new Map(allFunctions().map((f) => [f.id, f]));
+    expect(localYoungGenerationMb(fns.get('events-api-ingest')!)).toBe(48);
+    // The stream pipeline's functions keep the local default: the Firehose soak's memory budget counts them.
+    expect(localYoungGenerationMb(fns.get('stream-transform')!)).toBe(12);
+    expect(localYoungGenerationMb(fns.get('stream-loader')!)).toBe(12);
   });
 
   it("bounds each worker's V8 heap: old generation at memoryMb, young generation at the local default", async () => {
