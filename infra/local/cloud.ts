@@ -66,6 +66,8 @@ export interface LocalCloudOptions {
   stopGraceMs?: number;
   /** Run cache servers for `cache` resources (default LOCAL_CACHE, else on when a server binary exists). */
   cache?: boolean;
+  /** An idle function worker is released after this long, 0 = never (default LOCAL_WORKER_IDLE_MS, 60 s). */
+  workerIdleMs?: number;
 }
 
 export interface LocalCloud {
@@ -225,7 +227,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       catalog,
       dataDir,
       services,
-      env,
+      env: options.workerIdleMs === undefined ? env : { ...env, LOCAL_WORKER_IDLE_MS: options.workerIdleMs },
       extraEnv: options.env ?? {},
       secrets: options.secrets ?? {},
       journal,
