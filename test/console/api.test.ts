@@ -1,7 +1,7 @@
 // The console's endpoints without a browser: the views each pipeline gets from its definition, no secret in
 // any answer (a webhook URL posted to the sink, a secret value or an API key in a dead letter), the events
-// API called through the console's proxy with its own key, pagination of uploads,
-// and bad requests answered 400.
+// API called through the console's proxy with its own key (an earlier console's key revoked), pagination
+// of uploads, and bad requests answered 400.
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literalPrefix, viewsOf } from '../../infra/local/console/views.ts';
 import { collectResources } from '../../infra/local/resources.ts';
 import { KeyStore } from '../../pipelines/events-api/key-store.ts';
+import { createApiKey } from '../../pipelines/events-api/keys.ts';
 import { pipelines } from '../../pipelines/index.ts';
 import { startTestCloud, type TestCloud, waitFor } from '../support/local-cloud.ts';
 import { flakyPipeline } from './fixtures/flaky-pipeline.ts';
@@ -127,11 +128,23 @@ describe('console endpoints', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
+    // A key an earlier console left in the table (its secret died with that process), and a user's key.
+    const store = new DynamoDBClient(cloud.clientConfig);
+    const keys = new KeyStore(store, 'api-keys');
+    const stale = createApiKey('local-console', ['read', 'write']).item;
+    const users = createApiKey('dashboard', ['read']).item;
+    await keys.put(stale);
+    await keys.put(users);
     const made = await post('apis/events/key', {});
     expect(made.status).toBe(200);
     const { keyId } = JSON.parse(made.text) as { keyId: string };
     expect(keyId).toMatch(/^[a-z0-9]{16}$/);
     expect(made.text).not.toMatch(/eak_/);
+    // Making its own key, the console revoked the earlier console's; the user's key is left alone.
+    expect((await keys.get(stale.id))?.revoked).toBe(true);
+    expect((await keys.get(users.id))?.revoked).toBe(false);
+    expect((await keys.get(keyId))?.revoked).toBe(false);
+    store.destroy();
     // The key is stored hashed in the API's key table, with both scopes (pipelines/events-api/keys.ts).
     const dynamo = new DynamoDBClient(cloud.clientConfig);
     const stored = await dynamo.send(

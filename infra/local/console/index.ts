@@ -50,6 +50,8 @@ const WEBHOOK_URL = /https?:\/\/hooks\.slack(?:-gov)?\.com\/[^\s"'<>)]*/gi;
 
 /** Events-API keys (`eak_<id>_<secret>`, pipelines/events-api/keys.ts), the console's own or any other. */
 const API_KEY = /eak_[a-z0-9]{16}_[A-Za-z0-9_-]{43}/g;
+/** The name of the keys the console makes for itself in an API's key table. */
+const CONSOLE_KEY_NAME = 'local-console';
 
 /**
  * `scrub`, then any Slack webhook URL and API key replaced: what every console answer goes through.
@@ -136,7 +138,9 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
 
   // One local key per API, made for the console when the page first asks (read and write scopes), kept in
   // this process only: never in an answer (the redaction above would replace it anyway), never in a file.
-  // The page calls the API through the proxy route below, so no user pastes a secret into a page.
+  // The page calls the API through the proxy route below, so no user pastes a secret into a page. Keys an
+  // earlier console made (their secrets died with its process) are revoked once the new one is stored, so
+  // that a long-lived data dir does not gather valid keys nobody holds.
   const apiKeys = new Map<string, Promise<{ key: string; id: string }>>();
   const apiKey = (v: ApiView) => {
     let k = apiKeys.get(v.api);
@@ -150,8 +154,13 @@ export function createConsole(ctx: ConsoleContext): LocalConsole {
           credentials: { accessKeyId: 'local-console', secretAccessKey: 'local-console' },
         });
         try {
-          const { key, item } = createApiKey('local-console', ['read', 'write']);
-          await new KeyStore(dynamo, table).put(item);
+          const { key, item } = createApiKey(CONSOLE_KEY_NAME, ['read', 'write']);
+          const store = new KeyStore(dynamo, table);
+          await store.put(item);
+          const earlier = (await store.list()).filter(
+            (k) => k.name === CONSOLE_KEY_NAME && !k.revoked && k.id !== item.id,
+          );
+          for (const k of earlier) await store.revoke(k.id);
           return { key, id: item.id };
         } finally {
           dynamo.destroy();
