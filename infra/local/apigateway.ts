@@ -145,7 +145,7 @@ export class LocalHttpApi {
     const text = body.length > 0 && TEXT_TYPES.test(contentType);
     const event: Omit<HttpApiEvent, 'body'> & { body?: string | Utf8Text } = buildHttpApiEvent({
       ...common,
-      ...(body.length ? { body: text ? '' : new Uint8Array(body) } : {}),
+      ...(body.length && !text ? { body: new Uint8Array(body) } : {}),
       ...(authorizerContext ? { authorizerContext } : {}),
     });
     // A text body goes to the function's worker as its bytes and is decoded there, not on this thread.

@@ -23,6 +23,7 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { loadLines } from '../../pipelines/stream-etl/loader.ts';
 import { encodeRecord } from '../../pipelines/stream-etl/producer.ts';
 import { type EventsApi, eventsApi } from '../support/events-api.ts';
+import { rawRequest } from '../support/http.ts';
 import { startTestCloud, type TestCloud } from '../support/local-cloud.ts';
 import { type BenchResult, median } from './harness.ts';
 import { realisticRecord } from './stream.bench.ts';
@@ -138,34 +139,6 @@ const BATCH = 500;
 const CALLS = 48;
 const POST_IN_FLIGHT = 4;
 
-/** POST /events of a prepared body with node:http (see the header): the answer's status and text. */
-function poster(base: string, key: string, body: Buffer) {
-  const url = new URL(`${base}/events`);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: POST_IN_FLIGHT });
-  const headers = {
-    authorization: `Bearer ${key}`,
-    'content-type': 'application/json',
-    'content-length': body.length,
-  };
-  const post = () =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request(
-        { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  return { post, close: () => agent.destroy() };
-}
-
 async function postRow(s: Side): Promise<BenchResult> {
   const events = Array.from({ length: BATCH }, (_, i) => realisticRecord(i));
   // Each side's payload is prepared once, outside the timed rounds: the direct side's encoded records, the
@@ -173,7 +146,10 @@ async function postRow(s: Side): Promise<BenchResult> {
   const records = events.map((e) => ({ Data: encodeRecord(e) }));
   const body = Buffer.from(JSON.stringify(events), 'utf8');
   const firehose = new FirehoseClient(s.cloud.clientConfig);
-  const api = poster(s.api.base, s.key, body);
+  // node:http with a keep-alive agent (see the header), as the SDK's NodeHttpHandler on the direct side.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: POST_IN_FLIGHT });
+  const path = `${new URL(s.api.base).pathname}/events`;
+  const headers = { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' };
   const run = async (call: () => Promise<void>) => {
     let next = 0;
     const worker = async () => {
@@ -186,9 +162,9 @@ async function postRow(s: Side): Promise<BenchResult> {
     return ms;
   };
   const viaApi = async () => {
-    const res = await api.post();
-    if (res.status !== 202 || (JSON.parse(res.text) as { accepted: number }).accepted !== BATCH)
-      throw new Error(`POST answered ${res.status}: ${res.text.slice(0, 200)}`);
+    const res = await rawRequest(s.cloud.port, 'POST', path, body, headers, agent);
+    if (res.status !== 202 || (JSON.parse(res.body) as { accepted: number }).accepted !== BATCH)
+      throw new Error(`POST answered ${res.status}: ${res.body.slice(0, 200)}`);
   };
   const direct = async () => {
     const out = await firehose.send(
@@ -207,7 +183,7 @@ async function postRow(s: Side): Promise<BenchResult> {
     }
   } finally {
     firehose.destroy();
-    api.close();
+    agent.destroy();
   }
   const perSec = (ms: number) => Math.round(((CALLS * BATCH) / ms) * 1000);
   return {

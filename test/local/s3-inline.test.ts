@@ -24,7 +24,8 @@ import {
 import { ClassicLevel } from 'classic-level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INLINE_MAX } from '../../infra/local/s3/store.ts';
-import { rawRequest, rejection, startEngineChild, startTestS3, type TestS3 } from '../support/s3-engine.ts';
+import { rawRequest } from '../support/http.ts';
+import { rejection, startEngineChild, startTestS3, type TestS3 } from '../support/s3-engine.ts';
 
 const B = 'inline';
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');

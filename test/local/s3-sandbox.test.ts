@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest } from '../support/http.ts';
 import { waitFor } from '../support/local-cloud.ts';
-import { rawRequest, rejection, startEngineChild, startTestS3, type TestS3 } from '../support/s3-engine.ts';
+import { rejection, startEngineChild, startTestS3, type TestS3 } from '../support/s3-engine.ts';
 
 let t: TestS3;
 /**

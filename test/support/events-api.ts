@@ -24,7 +24,7 @@ export interface EventsApi {
   post<T = unknown>(
     key: string | null,
     body: unknown,
-    opts?: { contentType?: string; raw?: string | Uint8Array },
+    opts?: { contentType?: string; raw?: string },
   ): Promise<ApiAnswer<T>>;
   /** GET <path>?<params> with a key (or `null` for none). */
   get<T = unknown>(key: string | null, path: string, params?: Record<string, string>): Promise<ApiAnswer<T>>;

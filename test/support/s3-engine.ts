@@ -1,8 +1,7 @@
 // Starts the local S3 engine alone (infra/local/s3) on a free loopback port with a fresh data directory,
 // recording every change it reports, for the S3 conformance tests. The same engine the edge serves; the
-// edge path itself is covered by test/local/services.test.ts. Also: a raw HTTP request that sends exactly
-// the path and headers given (for hostile keys and malformed uploads the SDK would never send), and the
-// engine in a child process (test/local/fixtures/s3-engine-child.ts) for SIGKILL tests.
+// edge path itself is covered by test/local/services.test.ts. Also: the engine in a child process
+// (test/local/fixtures/s3-engine-child.ts) for SIGKILL tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -81,37 +80,6 @@ export async function rejection(
     return err as Error & { Code?: string; $metadata: { httpStatusCode?: number } };
   }
   throw new Error('expected the call to fail');
-}
-
-/** One HTTP request to the engine with exactly this path and body (`content-length` set unless given). */
-export function rawRequest(
-  port: number,
-  method: string,
-  rawPath: string,
-  body?: string,
-  headers: Record<string, string | number> = {},
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path: rawPath,
-        headers: body === undefined ? headers : { 'content-length': Buffer.byteLength(body), ...headers },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
