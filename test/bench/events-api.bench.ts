@@ -12,7 +12,9 @@
 //   both sides' clients are made to cost alike: each side's payload (the API's JSON body, the direct side's
 //   encoded records) is prepared once, and the API side posts with node:http and a keep-alive agent, the
 //   transport the SDK's NodeHttpHandler uses on the direct side (fetch's client took about 3 ms more of the
-//   cloud's CPU per 268 KB call). Target ≥ 0.5×.
+//   cloud's CPU per 268 KB call). Target ≥ 0.5×. The notes also give the ratio of each round pair (an API
+//   round against the direct round after it): one run's ratios have spread by 0.2, so a single run's
+//   median can land either side of the target.
 // Both clouds keep their function workers for the whole run (`workerIdleMs: 0`): with the local default
 // (60 s) the authorizer's worker, idle while API Gateway's cache answers for it, was released just as that
 // cache expired, and its cold start fell into a timed round. Cold starts have their own benchmark.
